@@ -1,0 +1,244 @@
+//! The particle dynamics in mean-field time.
+//!
+//! On a set of P points x_p with residuals r_p = f(x_p) − f_n(x_p), the velocity of particle i is
+//! n × (−∇_{θ_i} of the empirical loss ½ (1/P) Σ_p r_p²):
+//!
+//! ```text
+//! dc_i/dt = (1/P) Σ_p r_p φ(x_p, z_i)             = ∂F/∂c(θ_i) − (1/n) Σ_j ∂K/∂c(θ_i, θ_j)
+//! dz_i/dt = (c_i/P) Σ_p r_p ∇_z φ(x_p, z_i)       = ∇_z F(θ_i) − (1/n) Σ_j ∇_z K(θ_i, θ_j)
+//! ```
+//!
+//! with F and K estimated on the points. Time is mean-field time t = k Δt: a plain learning
+//! rate η on the loss corresponds to Δt = η / n, and the relaxation rate in t does not depend on n.
+//! The velocity is two products and two elementwise passes per chunk of points (see
+//! [`crate::unit`]); chunks are reduced in a fixed order, so results do not depend on threads.
+
+use crate::network::Network;
+use crate::points::PointSet;
+use crate::unit::Unit;
+use faer::{Mat, MatRef, Par};
+
+/// Largest number of points processed at once (bounds the n × B buffer).
+pub const CHUNK: usize = 4096;
+
+/// Work arrays of the velocity and loss passes for one (n, q, d); allocated once per run.
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    chunk: usize,
+    buf: Vec<f64>,
+    scratch: Vec<f64>,
+    fn_out: Vec<f64>,
+    resid: Vec<f64>,
+    xr: Mat<f64>,
+    out: Mat<f64>,
+}
+
+/// Velocities of all particles: dc/dt (length n) and dz/dt (n × q).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Velocity {
+    /// dc_i/dt.
+    pub c: Vec<f64>,
+    /// dz_i/dt, one row per unit.
+    pub z: Mat<f64>,
+}
+
+impl Velocity {
+    /// Zero velocities for n units with q parameters.
+    pub fn zeros(width: usize, q: usize) -> Self {
+        Self {
+            c: vec![0.0; width],
+            z: Mat::zeros(width, q),
+        }
+    }
+}
+
+impl Workspace {
+    /// Buffers for `width` units with `q` parameters in dimension `dim`, processing at most
+    /// `max_points` points per pass (capped at [`CHUNK`]).
+    pub fn new(width: usize, q: usize, dim: usize, max_points: usize) -> Self {
+        let chunk = max_points.clamp(1, CHUNK);
+        Self {
+            chunk,
+            buf: vec![0.0; width * chunk],
+            scratch: vec![0.0; width],
+            fn_out: vec![0.0; chunk],
+            resid: vec![0.0; chunk],
+            xr: Mat::zeros(chunk, dim + 1),
+            out: Mat::zeros(width, q + 1),
+        }
+    }
+}
+
+/// Computes the velocity of every particle on `points` into `vel` and returns the loss on
+/// those points before the move, ½ (1/P) Σ_p r_p².
+pub fn velocity(
+    unit: &dyn Unit,
+    net: &Network,
+    points: &PointSet,
+    ws: &mut Workspace,
+    vel: &mut Velocity,
+    par: Par,
+) -> f64 {
+    let (n, q) = (net.width(), net.z.ncols());
+    vel.c.iter_mut().for_each(|v| *v = 0.0);
+    vel.z.fill(0.0);
+    let total = points.len();
+    let mut sq = 0.0;
+    let mut start = 0;
+    while start < total {
+        let b = ws.chunk.min(total - start);
+        let (x, y) = points.chunk(start, b);
+        unit.forward(
+            net.z.as_ref(),
+            x,
+            &net.c,
+            &mut ws.scratch,
+            &mut ws.buf,
+            &mut ws.fn_out,
+            par,
+        );
+        for p in 0..b {
+            let r = y[p] - ws.fn_out[p];
+            ws.resid[p] = r;
+            sq += r * r;
+        }
+        unit.contract(
+            net.z.as_ref(),
+            x,
+            &ws.buf,
+            &ws.resid[..b],
+            ws.xr.as_mut().subrows_mut(0, b),
+            ws.out.as_mut(),
+            par,
+        );
+        for i in 0..n {
+            vel.c[i] += ws.out[(i, q)];
+        }
+        for k in 0..q {
+            for i in 0..n {
+                vel.z[(i, k)] += ws.out[(i, k)];
+            }
+        }
+        start += b;
+    }
+    let inv_p = 1.0 / total as f64;
+    for k in 0..q {
+        for i in 0..n {
+            vel.z[(i, k)] *= net.c[i] * inv_p;
+        }
+    }
+    vel.c.iter_mut().for_each(|v| *v *= inv_p);
+    0.5 * sq * inv_p
+}
+
+/// The loss ½ (1/P) Σ_p (f(x_p) − f_n(x_p))² on `points`, from the residuals (never from the
+/// C_f − F + K form, which cancels catastrophically at small loss). Deterministic summation.
+pub fn loss(
+    unit: &dyn Unit,
+    net: &Network,
+    points: &PointSet,
+    ws: &mut Workspace,
+    par: Par,
+) -> f64 {
+    let total = points.len();
+    let mut sq = 0.0;
+    let mut start = 0;
+    while start < total {
+        let b = ws.chunk.min(total - start);
+        let (x, y) = points.chunk(start, b);
+        unit.forward(
+            net.z.as_ref(),
+            x,
+            &net.c,
+            &mut ws.scratch,
+            &mut ws.buf,
+            &mut ws.fn_out,
+            par,
+        );
+        for p in 0..b {
+            let r = y[p] - ws.fn_out[p];
+            sq += r * r;
+        }
+        start += b;
+    }
+    0.5 * sq / total as f64
+}
+
+/// f_n at the rows of `x` (P × (d+1), ones in the last column) into `out`.
+pub fn outputs(
+    unit: &dyn Unit,
+    net: &Network,
+    x: MatRef<'_, f64>,
+    ws: &mut Workspace,
+    out: &mut [f64],
+    par: Par,
+) {
+    let total = x.nrows();
+    let mut start = 0;
+    while start < total {
+        let b = ws.chunk.min(total - start);
+        unit.forward(
+            net.z.as_ref(),
+            x.subrows(start, b),
+            &net.c,
+            &mut ws.scratch,
+            &mut ws.buf,
+            &mut out[start..start + b],
+            par,
+        );
+        start += b;
+    }
+}
+
+/// Moves every particle by Δt along `vel`: θ_i ← θ_i + Δt v_i.
+pub fn apply(net: &mut Network, vel: &Velocity, dt: f64) {
+    for (c, v) in net.c.iter_mut().zip(&vel.c) {
+        *c += dt * v;
+    }
+    let (n, q) = (net.z.nrows(), net.z.ncols());
+    for k in 0..q {
+        for i in 0..n {
+            net.z[(i, k)] += dt * vel.z[(i, k)];
+        }
+    }
+}
+
+/// A time-stepping rule: advances the particles by Δt given a velocity oracle (the velocity of a
+/// network state on the points of the current step, returning the loss there).
+pub trait Integrator: Send {
+    /// Advances `net` by `dt`; returns the loss at the start of the step.
+    fn advance(
+        &mut self,
+        net: &mut Network,
+        dt: f64,
+        velocity: &mut dyn FnMut(&Network, &mut Velocity) -> f64,
+    ) -> f64;
+}
+
+/// Forward Euler: θ ← θ + Δt v(θ). One velocity evaluation per step.
+#[derive(Clone, Debug)]
+pub struct ForwardEuler {
+    vel: Velocity,
+}
+
+impl ForwardEuler {
+    /// Euler stepper for n units with q parameters (allocates its velocity buffer once).
+    pub fn new(width: usize, q: usize) -> Self {
+        Self {
+            vel: Velocity::zeros(width, q),
+        }
+    }
+}
+
+impl Integrator for ForwardEuler {
+    fn advance(
+        &mut self,
+        net: &mut Network,
+        dt: f64,
+        velocity: &mut dyn FnMut(&Network, &mut Velocity) -> f64,
+    ) -> f64 {
+        let l = velocity(net, &mut self.vel);
+        apply(net, &self.vel, dt);
+        l
+    }
+}

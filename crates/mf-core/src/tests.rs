@@ -1,0 +1,342 @@
+//! Tests of mf-core against slow, obviously-right references.
+
+use crate::dynamics::{Velocity, Workspace, loss, velocity};
+use crate::streams::{Purpose, StreamRng, stream};
+use crate::unit::{Rbf, Relu, Unit};
+use crate::{InitC, Mode, Network, PointSet, TrainConfig, Trainer, UnitKind};
+use faer::Par;
+use spin_target::SpinModel;
+
+/// A unit that only implements the scalar methods, so the trait's default (reference) batched
+/// passes are used.
+struct Reference<U: Unit>(U);
+
+impl<U: Unit> Unit for Reference<U> {
+    fn name(&self) -> &'static str {
+        "reference"
+    }
+    fn param_dim(&self, dim: usize) -> usize {
+        self.0.param_dim(dim)
+    }
+    fn phi(&self, z: &[f64], x: &[f64]) -> f64 {
+        self.0.phi(z, x)
+    }
+    fn grad_phi(&self, z: &[f64], x: &[f64], out: &mut [f64]) {
+        self.0.grad_phi(z, x, out)
+    }
+    fn init_params(&self, rng: &mut StreamRng, dim: usize, radius: f64, z: &mut [f64]) {
+        self.0.init_params(rng, dim, radius, z)
+    }
+}
+
+fn setup(
+    unit: &dyn Unit,
+    d: usize,
+    n: usize,
+    p: usize,
+    seed: u64,
+) -> (SpinModel, Network, PointSet) {
+    let model = SpinModel::new(d, seed).unwrap();
+    let net = Network::init(
+        unit,
+        n,
+        d,
+        model.radius(),
+        InitC::Normal,
+        &mut stream(seed, 0, Purpose::Init),
+    );
+    let pts = PointSet::sample(&model, p, &mut stream(seed, 0, Purpose::Data), Par::Seq);
+    (model, net, pts)
+}
+
+fn units() -> Vec<Box<dyn Unit>> {
+    vec![Box::new(Rbf { sigma: 1.3 }), Box::new(Relu)]
+}
+
+#[test]
+fn unit_gradients_match_finite_differences() {
+    let d = 6;
+    let mut rng = stream(1, 0, Purpose::Samples);
+    for unit in units() {
+        let q = unit.param_dim(d);
+        let mut z = vec![0.0; q];
+        let mut x = vec![0.0; q];
+        for trial in 0..20 {
+            unit.init_params(&mut rng, d, (d as f64).sqrt(), &mut z);
+            unit.init_params(&mut rng, d, (d as f64).sqrt(), &mut x);
+            if q > d {
+                z[d] = 0.3 * (trial as f64 - 10.0) / 10.0;
+            }
+            let x = &x[..d];
+            let mut g = vec![0.0; q];
+            unit.grad_phi(&z, x, &mut g);
+            let h = 1e-6;
+            for k in 0..q {
+                let mut zp = z.clone();
+                zp[k] += h;
+                let mut zm = z.clone();
+                zm[k] -= h;
+                let fd = (unit.phi(&zp, x) - unit.phi(&zm, x)) / (2.0 * h);
+                // ReLU: skip points within h of the kink
+                let pre: f64 = z[..d].iter().zip(x).map(|(a, b)| a * b).sum::<f64>()
+                    + z.get(d).copied().unwrap_or(0.0);
+                if unit.name() == "relu" && pre.abs() < 1e-4 {
+                    continue;
+                }
+                assert!(
+                    (fd - g[k]).abs() < 1e-7,
+                    "{} k={k}: fd {fd} vs {}",
+                    unit.name(),
+                    g[k]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn batched_passes_equal_the_reference() {
+    let (d, n, p) = (5, 37, 300);
+    for unit in units() {
+        let (_, net, pts) = setup(unit.as_ref(), d, n, p, 3);
+        let q = unit.param_dim(d);
+        let mut ws = Workspace::new(n, q, d, p);
+        let mut v_fast = Velocity::zeros(n, q);
+        let mut v_ref = Velocity::zeros(n, q);
+        let l_fast = velocity(unit.as_ref(), &net, &pts, &mut ws, &mut v_fast, Par::Seq);
+        let reference: Box<dyn Unit> = match unit.name() {
+            "rbf" => Box::new(Reference(Rbf { sigma: 1.3 })),
+            _ => Box::new(Reference(Relu)),
+        };
+        let l_ref = velocity(
+            reference.as_ref(),
+            &net,
+            &pts,
+            &mut ws,
+            &mut v_ref,
+            Par::Seq,
+        );
+        assert!((l_fast - l_ref).abs() <= 1e-12 * l_ref, "{}", unit.name());
+        // f_n from the batched forward pass equals the definition
+        let mut out = vec![0.0; p];
+        crate::dynamics::outputs(
+            unit.as_ref(),
+            &net,
+            pts.x_aug(),
+            &mut ws,
+            &mut out,
+            Par::Seq,
+        );
+        for k in (0..p).step_by(31) {
+            let xk: Vec<f64> = (0..d).map(|j| pts.x()[(k, j)]).collect();
+            let direct = net.eval(unit.as_ref(), &xk);
+            assert!((out[k] - direct).abs() <= 1e-12 * (1.0 + direct.abs()));
+        }
+        let scale = v_ref.c.iter().map(|v| v.abs()).fold(1e-12, f64::max);
+        for i in 0..n {
+            assert!((v_fast.c[i] - v_ref.c[i]).abs() <= 1e-11 * scale);
+            for k in 0..q {
+                let (a, b) = (v_fast.z[(i, k)], v_ref.z[(i, k)]);
+                assert!(
+                    (a - b).abs() <= 1e-11 * (1.0 + b.abs()),
+                    "{} i={i} k={k}: {a} vs {b}",
+                    unit.name()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn velocity_is_minus_n_times_the_loss_gradient() {
+    let (d, n, p) = (4, 9, 200);
+    for unit in units() {
+        let (_, net, pts) = setup(unit.as_ref(), d, n, p, 5);
+        let q = unit.param_dim(d);
+        let mut ws = Workspace::new(n, q, d, p);
+        let mut vel = Velocity::zeros(n, q);
+        velocity(unit.as_ref(), &net, &pts, &mut ws, &mut vel, Par::Seq);
+        let h = 1e-6;
+        let mut lossf = |net: &Network| loss(unit.as_ref(), net, &pts, &mut ws, Par::Seq);
+        for i in 0..n {
+            let mut a = net.clone();
+            a.c[i] += h;
+            let mut b = net.clone();
+            b.c[i] -= h;
+            let fd = (lossf(&a) - lossf(&b)) / (2.0 * h);
+            assert!(
+                (fd + vel.c[i] / n as f64).abs() < 1e-8,
+                "{} c_{i}: {fd} vs {}",
+                unit.name(),
+                -vel.c[i] / n as f64
+            );
+            for k in 0..q {
+                let mut a = net.clone();
+                a.z[(i, k)] += h;
+                let mut b = net.clone();
+                b.z[(i, k)] -= h;
+                let fd = (lossf(&a) - lossf(&b)) / (2.0 * h);
+                let an = -vel.z[(i, k)] / n as f64;
+                assert!(
+                    (fd - an).abs() < 1e-7 * (1.0 + an.abs()),
+                    "{} z_{i}{k}: {fd} vs {an}",
+                    unit.name()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn particle_form_equals_residual_form() {
+    // ℓ = C − (1/n) Σ_i c_i F̂_i + (1/2n²) Σ_ij c_i c_j K̂_ij with every expectation over the batch
+    let (d, n, p) = (5, 23, 400);
+    for unit in units() {
+        let (_, net, pts) = setup(unit.as_ref(), d, n, p, 7);
+        let q = unit.param_dim(d);
+        let mut ws = Workspace::new(n, q, d, p);
+        let resid = loss(unit.as_ref(), &net, &pts, &mut ws, Par::Seq);
+        let phi: Vec<Vec<f64>> = (0..n)
+            .map(|i| {
+                (0..p)
+                    .map(|k| {
+                        let xk: Vec<f64> = (0..d).map(|j| pts.x()[(k, j)]).collect();
+                        unit.phi(&net.z_row(i), &xk)
+                    })
+                    .collect()
+            })
+            .collect();
+        let y = pts.y();
+        let pf = p as f64;
+        let c0 = 0.5 * y.iter().map(|v| v * v).sum::<f64>() / pf;
+        let f: f64 = (0..n)
+            .map(|i| net.c[i] * (0..p).map(|k| y[k] * phi[i][k]).sum::<f64>() / pf)
+            .sum();
+        let mut kk = 0.0;
+        for i in 0..n {
+            for j in 0..n {
+                kk += net.c[i] * net.c[j] * (0..p).map(|k| phi[i][k] * phi[j][k]).sum::<f64>() / pf;
+            }
+        }
+        let nf = n as f64;
+        let particle = c0 - f / nf + kk / (2.0 * nf * nf);
+        assert!(
+            (particle - resid).abs() <= 1e-10 * resid,
+            "{}: {particle} vs {resid}",
+            unit.name()
+        );
+    }
+}
+
+fn small_config(units: UnitKind, mode: Mode) -> TrainConfig {
+    let mut c = TrainConfig::new(units, 5, 32, 200, 0.2, 11);
+    c.mode = mode;
+    c.batch = 64;
+    c.train_size = 500;
+    c.test_size = 2000;
+    c
+}
+
+#[test]
+fn gd_decreases_the_training_loss_monotonically() {
+    // "small Δt": well below the largest stable step of each unit at this width
+    for (units, dt) in [(UnitKind::Rbf, 0.2), (UnitKind::Relu, 0.02)] {
+        let mut cfg = small_config(units, Mode::Gd);
+        cfg.init_c = InitC::Normal;
+        cfg.dt = dt;
+        cfg.evals_per_decade = 1000;
+        let mut t = Trainer::new(cfg, Par::Seq).unwrap();
+        t.run(400, &mut |_| {}, &mut |_| Ok(())).unwrap();
+        let tl: Vec<f64> = t.trace().iter().map(|r| r.train_loss.unwrap()).collect();
+        assert!(tl.len() > 100);
+        for w in tl.windows(2) {
+            assert!(
+                w[1] <= w[0],
+                "{units:?}: train loss rose from {} to {}",
+                w[0],
+                w[1]
+            );
+        }
+        eprintln!("{units:?}: {} -> {}", tl[0], tl.last().unwrap());
+        assert!(tl.last().unwrap() < &(0.9 * tl[0]));
+    }
+}
+
+fn bits(t: &Trainer) -> Vec<u64> {
+    let net = t.network();
+    let mut v: Vec<u64> = net.c.iter().map(|x| x.to_bits()).collect();
+    for i in 0..net.width() {
+        v.extend(net.z_row(i).iter().map(|x| x.to_bits()));
+    }
+    v.extend(t.trace().iter().map(|r| r.test_loss.to_bits()));
+    v
+}
+
+#[test]
+fn runs_are_bitwise_identical_for_one_and_two_threads() {
+    for mode in [Mode::Gd, Mode::Sgd, Mode::Online] {
+        for units in [UnitKind::Rbf, UnitKind::Relu] {
+            let run = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                pool.install(|| {
+                    let mut cfg = small_config(units, mode);
+                    cfg.width = 300;
+                    cfg.batch = 5000.min(cfg.train_size);
+                    cfg.train_size = 6000;
+                    cfg.batch = if mode == Mode::Online { 5000 } else { 1000 };
+                    let mut t = Trainer::new(cfg, Par::rayon(0)).unwrap();
+                    t.run(5, &mut |_| {}, &mut |_| Ok(())).unwrap();
+                    bits(&t)
+                })
+            };
+            assert_eq!(run(1), run(2), "{mode:?} {units:?}");
+        }
+    }
+}
+
+#[test]
+fn resume_equals_an_uninterrupted_run() {
+    for mode in [Mode::Gd, Mode::Sgd, Mode::Online] {
+        let cfg = small_config(UnitKind::Rbf, mode);
+        let mut whole = Trainer::new(cfg.clone(), Par::Seq).unwrap();
+        whole.run(40, &mut |_| {}, &mut |_| Ok(())).unwrap();
+        let mut first = Trainer::new(cfg, Par::Seq).unwrap();
+        first.run(17, &mut |_| {}, &mut |_| Ok(())).unwrap();
+        let ck = first.checkpoint();
+        let json = serde_json::to_string(&ck).unwrap();
+        let mut resumed =
+            Trainer::from_checkpoint(serde_json::from_str(&json).unwrap(), Par::Seq).unwrap();
+        resumed.run(40, &mut |_| {}, &mut |_| Ok(())).unwrap();
+        assert_eq!(whole.network(), resumed.network(), "{mode:?}");
+        let last = |t: &Trainer| t.trace().last().unwrap().test_loss.to_bits();
+        assert_eq!(last(&whole), last(&resumed));
+    }
+}
+
+#[test]
+fn divergence_stops_with_the_step() {
+    let mut cfg = small_config(UnitKind::Relu, Mode::Online);
+    cfg.dt = 1e4;
+    cfg.init_c = InitC::Normal;
+    let mut t = Trainer::new(cfg, Par::Seq).unwrap();
+    let err = t.run(200, &mut |_| {}, &mut |_| Ok(())).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, crate::TrainError::Diverged { .. }), "{msg}");
+    assert!(msg.contains("step") && msg.contains("--dt"), "{msg}");
+}
+
+#[test]
+fn bad_config_names_the_field() {
+    let mut c = small_config(UnitKind::Rbf, Mode::Sgd);
+    c.batch = 10_000;
+    assert!(c.validate().unwrap_err().to_string().contains("--batch"));
+    let mut c = small_config(UnitKind::Rbf, Mode::Online);
+    c.dt = f64::NAN;
+    assert!(c.validate().unwrap_err().to_string().contains("--dt"));
+    c.dt = 0.1;
+    c.width = 0;
+    assert!(c.validate().unwrap_err().to_string().contains("--width"));
+}

@@ -1,0 +1,361 @@
+//! A training run: initial particles, data streams, the time loop, evaluations and checkpoints.
+
+use crate::config::{Mode, TrainConfig};
+use crate::dynamics::{ForwardEuler, Integrator, Velocity, Workspace, loss, velocity};
+use crate::error::TrainError;
+use crate::network::Network;
+use crate::output::TraceRow;
+use crate::points::PointSet;
+use crate::schedule::next_eval;
+use crate::streams::{Purpose, StreamRng, stream, stream_from_state, stream_state};
+use crate::unit::Unit;
+use faer::{Mat, Par};
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+use spin_target::{EnergyWorkspace, SpinModel};
+
+/// Growth of the loss over its initial value beyond which a run is declared divergent.
+pub const DIVERGENCE_FACTOR: f64 = 1e6;
+
+/// A run in progress. Construct with [`Trainer::new`] or [`Trainer::from_checkpoint`], advance
+/// with [`Trainer::run`].
+pub struct Trainer {
+    config: TrainConfig,
+    unit: Box<dyn Unit>,
+    model: SpinModel,
+    net: Network,
+    test: PointSet,
+    train: Option<PointSet>,
+    batch: PointSet,
+    perm: Vec<usize>,
+    data_rng: StreamRng,
+    batch_rng: StreamRng,
+    ws: Workspace,
+    energy_ws: EnergyWorkspace,
+    integrator: ForwardEuler,
+    step: u64,
+    last_batch_loss: Option<f64>,
+    trace: Vec<TraceRow>,
+    initial_test_loss: f64,
+    par: Par,
+}
+
+/// Everything needed to continue a run bit for bit (see [`Trainer::checkpoint`]).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// The run's config.
+    pub config: TrainConfig,
+    /// Steps taken.
+    pub step: u64,
+    /// Charges c_i.
+    pub c: Vec<f64>,
+    /// Unit parameters z_i, one array per unit.
+    pub z: Vec<Vec<f64>>,
+    /// State of the data stream.
+    pub data_rng: [u8; 32],
+    /// State of the minibatch stream.
+    pub batch_rng: [u8; 32],
+    /// Loss on the last batch.
+    pub last_batch_loss: Option<f64>,
+    /// Trace so far.
+    pub trace: Vec<TraceRow>,
+    /// Test loss at step 0.
+    pub initial_test_loss: f64,
+}
+
+impl Trainer {
+    /// Validates `config`, draws the test set, training set and initial particles from their
+    /// streams, and evaluates nothing yet. `par` is the parallelism of the products (use
+    /// `Par::Seq` when runs are parallel over replicas).
+    pub fn new(config: TrainConfig, par: Par) -> Result<Self, TrainError> {
+        config.validate()?;
+        let model =
+            SpinModel::new(config.dim, config.seed).map_err(|e| TrainError::Io(e.to_string()))?;
+        let unit = config.unit();
+        let (seed, rep) = (config.seed, config.replica);
+        let mut init_rng = stream(seed, rep, Purpose::Init);
+        let net = Network::init(
+            unit.as_ref(),
+            config.width,
+            config.dim,
+            model.radius(),
+            config.init_c,
+            &mut init_rng,
+        );
+        let data_rng = stream(seed, rep, Purpose::Data);
+        let batch_rng = stream(seed, rep, Purpose::Minibatch);
+        Self::assemble(config, par, model, unit, net, data_rng, batch_rng)
+    }
+
+    fn assemble(
+        config: TrainConfig,
+        par: Par,
+        model: SpinModel,
+        unit: Box<dyn Unit>,
+        net: Network,
+        mut data_rng: StreamRng,
+        batch_rng: StreamRng,
+    ) -> Result<Self, TrainError> {
+        let d = config.dim;
+        let test = PointSet::sample(
+            &model,
+            config.test_size,
+            &mut stream(config.seed, 0, Purpose::Test),
+            par,
+        );
+        // the training set is a pure function of (seed, replica): regenerated on resume
+        let train = match config.mode {
+            Mode::Gd | Mode::Sgd => {
+                let mut rng = stream(config.seed, config.replica, Purpose::Data);
+                Some(PointSet::sample(&model, config.train_size, &mut rng, par))
+            }
+            Mode::Online => None,
+        };
+        if config.mode != Mode::Online {
+            data_rng = stream(config.seed, config.replica, Purpose::Data);
+        }
+        let per_step = config.points_per_step();
+        let batch_len = if config.mode == Mode::Gd { 0 } else { per_step };
+        let q = unit.param_dim(d);
+        let ws = Workspace::new(config.width, q, d, per_step.max(config.test_size));
+        let perm = if config.mode == Mode::Sgd {
+            (0..config.train_size).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Self {
+            integrator: ForwardEuler::new(config.width, q),
+            batch: PointSet::zeros(batch_len, d),
+            energy_ws: EnergyWorkspace::new(d),
+            config,
+            unit,
+            model,
+            net,
+            test,
+            train,
+            perm,
+            data_rng,
+            batch_rng,
+            ws,
+            step: 0,
+            last_batch_loss: None,
+            trace: Vec::new(),
+            initial_test_loss: f64::NAN,
+            par,
+        })
+    }
+
+    /// Restores a run from a [`Checkpoint`]; continuing it gives the same bits as a run that was
+    /// never stopped.
+    pub fn from_checkpoint(ck: Checkpoint, par: Par) -> Result<Self, TrainError> {
+        ck.config.validate()?;
+        let config = ck.config.clone();
+        let model =
+            SpinModel::new(config.dim, config.seed).map_err(|e| TrainError::Io(e.to_string()))?;
+        let unit = config.unit();
+        let q = unit.param_dim(config.dim);
+        if ck.c.len() != config.width
+            || ck.z.len() != config.width
+            || ck.z.iter().any(|r| r.len() != q)
+        {
+            return Err(TrainError::Io(
+                "checkpoint does not match its config (width or parameter count)".into(),
+            ));
+        }
+        let net = Network {
+            c: ck.c,
+            z: Mat::from_fn(config.width, q, |i, k| ck.z[i][k]),
+        };
+        let mut t = Self::assemble(
+            config,
+            par,
+            model,
+            unit,
+            net,
+            stream_from_state(ck.data_rng),
+            stream_from_state(ck.batch_rng),
+        )?;
+        if t.config.mode == Mode::Online {
+            t.data_rng = stream_from_state(ck.data_rng);
+        }
+        t.step = ck.step;
+        t.trace = ck.trace;
+        t.initial_test_loss = ck.initial_test_loss;
+        t.last_batch_loss = ck.last_batch_loss;
+        Ok(t)
+    }
+
+    /// The state needed to continue this run later.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            config: self.config.clone(),
+            step: self.step,
+            c: self.net.c.clone(),
+            z: (0..self.net.width()).map(|i| self.net.z_row(i)).collect(),
+            data_rng: stream_state(&self.data_rng),
+            batch_rng: stream_state(&self.batch_rng),
+            last_batch_loss: self.last_batch_loss,
+            trace: self.trace.clone(),
+            initial_test_loss: self.initial_test_loss,
+        }
+    }
+
+    /// Advances to step `until` (evaluating on the log grid and at `until`). `on_step` is called
+    /// after every step with the step count; `on_eval` after every evaluation (e.g. to write a
+    /// checkpoint). Stops with [`TrainError::Diverged`] when the loss is non-finite or exceeds
+    /// [`DIVERGENCE_FACTOR`] × its initial value.
+    pub fn run(
+        &mut self,
+        until: u64,
+        on_step: &mut dyn FnMut(u64),
+        on_eval: &mut dyn FnMut(&Trainer) -> Result<(), TrainError>,
+    ) -> Result<(), TrainError> {
+        let per_decade = self.config.evals_per_decade;
+        if self.trace.last().map(|r| r.step) != Some(self.step) {
+            self.evaluate()?;
+            on_eval(self)?;
+        }
+        let mut next = next_eval(self.step, per_decade);
+        while self.step < until {
+            let l = self.advance()?;
+            self.last_batch_loss = Some(l);
+            on_step(self.step);
+            if self.step == next || self.step == until {
+                self.evaluate()?;
+                on_eval(self)?;
+                next = next_eval(self.step, per_decade);
+            }
+        }
+        Ok(())
+    }
+
+    /// One step of the dynamics; returns the loss on the step's points before the move.
+    fn advance(&mut self) -> Result<f64, TrainError> {
+        let par = self.par;
+        let points: &PointSet = match self.config.mode {
+            Mode::Gd => self.train.as_ref().expect("gd has a training set"),
+            Mode::Sgd => {
+                let train = self.train.as_ref().expect("sgd has a training set");
+                draw_minibatch(&mut self.perm, self.config.batch, &mut self.batch_rng);
+                self.batch.gather(train, &self.perm[..self.config.batch]);
+                undo_minibatch(&mut self.perm);
+                &self.batch
+            }
+            Mode::Online => {
+                self.batch
+                    .resample(&self.model, &mut self.data_rng, &mut self.energy_ws, par);
+                &self.batch
+            }
+        };
+        let unit = self.unit.as_ref();
+        let ws = &mut self.ws;
+        let l = self.integrator.advance(
+            &mut self.net,
+            self.config.dt,
+            &mut |net: &Network, vel: &mut Velocity| velocity(unit, net, points, ws, vel, par),
+        );
+        self.step += 1;
+        let reference = self.initial_test_loss.max(self.model.zero_network_loss());
+        if !l.is_finite() || l > DIVERGENCE_FACTOR * reference {
+            return Err(TrainError::Diverged {
+                step: self.step,
+                loss: l,
+                dt: self.config.dt,
+            });
+        }
+        Ok(l)
+    }
+
+    /// Evaluates the test (and train) loss at the current step and appends a trace row.
+    fn evaluate(&mut self) -> Result<(), TrainError> {
+        let par = self.par;
+        let test_loss = loss(self.unit.as_ref(), &self.net, &self.test, &mut self.ws, par);
+        if self.step == 0 || !self.initial_test_loss.is_finite() {
+            self.initial_test_loss = test_loss;
+        }
+        let train_loss = self
+            .train
+            .as_ref()
+            .map(|t| loss(self.unit.as_ref(), &self.net, t, &mut self.ws, par));
+        let cf = self.model.zero_network_loss();
+        self.trace.push(TraceRow {
+            step: self.step,
+            time: self.step as f64 * self.config.dt,
+            test_loss,
+            relative_test_loss: test_loss / cf,
+            train_loss,
+            batch_loss: self.last_batch_loss,
+            dt: None,
+            rejected: None,
+            mc_test_loss: None,
+        });
+        if !test_loss.is_finite() || test_loss > DIVERGENCE_FACTOR * self.initial_test_loss.max(cf)
+        {
+            return Err(TrainError::Diverged {
+                step: self.step,
+                loss: test_loss,
+                dt: self.config.dt,
+            });
+        }
+        Ok(())
+    }
+
+    /// The config.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+    /// The unit.
+    pub fn unit(&self) -> &dyn Unit {
+        self.unit.as_ref()
+    }
+    /// The target.
+    pub fn model(&self) -> &SpinModel {
+        &self.model
+    }
+    /// The particles.
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+    /// Steps taken.
+    pub fn step(&self) -> u64 {
+        self.step
+    }
+    /// Mean-field time reached.
+    pub fn time(&self) -> f64 {
+        self.step as f64 * self.config.dt
+    }
+    /// Trace rows so far.
+    pub fn trace(&self) -> &[TraceRow] {
+        &self.trace
+    }
+    /// Test loss at step 0.
+    pub fn initial_test_loss(&self) -> f64 {
+        self.initial_test_loss
+    }
+    /// The test set.
+    pub fn test_set(&self) -> &PointSet {
+        &self.test
+    }
+    /// The work arrays (to evaluate f_n elsewhere without allocating).
+    pub fn workspace_mut(&mut self) -> (&Network, &dyn Unit, &mut Workspace) {
+        (&self.net, self.unit.as_ref(), &mut self.ws)
+    }
+}
+
+/// Partial Fisher–Yates: after the call, `perm[..p]` is a uniform random p-subset of the
+/// indices, in random order. The swaps are recorded in `perm`'s tail-free way by
+/// [`undo_minibatch`] (the permutation is restored to the identity, so it carries no state).
+fn draw_minibatch(perm: &mut [usize], p: usize, rng: &mut StreamRng) {
+    let m = perm.len();
+    for k in 0..p {
+        let j = rng.random_range(k..m);
+        perm.swap(k, j);
+    }
+}
+
+/// Restores `perm` to the identity (O(m) but allocation-free).
+fn undo_minibatch(perm: &mut [usize]) {
+    for (k, v) in perm.iter_mut().enumerate() {
+        *v = k;
+    }
+}

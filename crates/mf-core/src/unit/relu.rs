@@ -1,0 +1,127 @@
+//! Single-hidden-layer (ridge) units with the ReLU activation.
+//!
+//! ```text
+//! φ(x, (a, b)) = max(0, a·x + b),   ∇_a φ = 1[a·x + b > 0] x,   ∇_b φ = 1[a·x + b > 0],
+//! ```
+//! with parameters z = (a, b) ∈ ℝ^{d+1} (q = d + 1). Batched: the pre-activations are one product
+//! Z X̃ᵀ (X̃ = [X, 1]); the forward pass keeps only the indicator H = 1[Z X̃ᵀ > 0], and with
+//! G = H · diag(r) X̃ (one product) h_i = G_i and, by positive homogeneity, g_i = z_i · G_i.
+//! Initial law: a uniform on the unit sphere S^{d-1}, b = 0 (so a·x is of order R/√d = 1).
+
+use super::Unit;
+use crate::streams::StreamRng;
+use faer::linalg::matmul::matmul;
+use faer::prelude::{Reborrow, ReborrowMut};
+use faer::{Accum, MatMut, MatRef, Par};
+use rayon::prelude::*;
+use spin_target::sample_sphere;
+
+/// ReLU ridge unit.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Relu;
+
+impl Unit for Relu {
+    fn name(&self) -> &'static str {
+        "relu"
+    }
+
+    fn param_dim(&self, dim: usize) -> usize {
+        dim + 1
+    }
+
+    fn phi(&self, z: &[f64], x: &[f64]) -> f64 {
+        let d = x.len();
+        let pre: f64 = z[..d].iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + z[d];
+        pre.max(0.0)
+    }
+
+    fn grad_phi(&self, z: &[f64], x: &[f64], out: &mut [f64]) {
+        let d = x.len();
+        let pre: f64 = z[..d].iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + z[d];
+        let h = if pre > 0.0 { 1.0 } else { 0.0 };
+        for (o, xk) in out[..d].iter_mut().zip(x) {
+            *o = h * xk;
+        }
+        out[d] = h;
+    }
+
+    fn init_params(&self, rng: &mut StreamRng, dim: usize, _radius: f64, z: &mut [f64]) {
+        sample_sphere(
+            rng,
+            1.0,
+            MatMut::from_row_major_slice_mut(&mut z[..dim], 1, dim),
+        );
+        z[dim] = 0.0;
+    }
+
+    fn forward(
+        &self,
+        z: MatRef<'_, f64>,
+        x: MatRef<'_, f64>,
+        c: &[f64],
+        _scratch: &mut [f64],
+        buf: &mut [f64],
+        fn_out: &mut [f64],
+        par: Par,
+    ) {
+        let (n, b) = (z.nrows(), x.nrows());
+        let buf = &mut buf[..n * b];
+        matmul(
+            MatMut::from_column_major_slice_mut(buf, n, b),
+            Accum::Replace,
+            z,
+            x.transpose(),
+            1.0,
+            par,
+        );
+        let inv_n = 1.0 / n as f64;
+        buf.par_chunks_mut(n)
+            .zip(fn_out[..b].par_iter_mut())
+            .for_each(|(col, f)| {
+                let mut acc = 0.0;
+                for (v, ci) in col.iter_mut().zip(c) {
+                    let pre = *v;
+                    if pre > 0.0 {
+                        acc += ci * pre;
+                        *v = 1.0;
+                    } else {
+                        *v = 0.0;
+                    }
+                }
+                *f = acc * inv_n;
+            });
+    }
+
+    fn contract(
+        &self,
+        z: MatRef<'_, f64>,
+        x: MatRef<'_, f64>,
+        buf: &[f64],
+        r: &[f64],
+        mut xr: MatMut<'_, f64>,
+        mut out: MatMut<'_, f64>,
+        par: Par,
+    ) {
+        let (n, q, b) = (z.nrows(), z.ncols(), x.nrows());
+        for k in 0..q {
+            for p in 0..b {
+                xr[(p, k)] = r[p] * x[(p, k)];
+            }
+        }
+        matmul(
+            out.rb_mut().subcols_mut(0, q),
+            Accum::Replace,
+            MatRef::from_column_major_slice(&buf[..n * b], n, b),
+            xr.rb(),
+            1.0,
+            par,
+        );
+        for i in 0..n {
+            let mut g = 0.0;
+            for k in 0..q {
+                g += z[(i, k)] * out[(i, k)];
+            }
+            out[(i, q)] = g;
+        }
+    }
+}
