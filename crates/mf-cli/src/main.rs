@@ -1,6 +1,7 @@
 //! `mf`: the command line of meanfield.
 
 mod target;
+mod train;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,6 +18,8 @@ struct Cli {
 enum Command {
     /// Print the 3-spin target, sample points and their energies as one JSON object.
     Target(target::TargetArgs),
+    /// Train one network as n interacting particles; writes trace.csv, summary.json, state.json.
+    Train(Box<train::TrainArgs>),
 }
 
 /// An error for the user: one line, exit status 2 for bad input, 1 for a failed run.
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Target(args) => target::run(&args),
+        Command::Train(args) => train::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -97,10 +97,9 @@ pub fn velocity(
             &mut ws.fn_out,
             par,
         );
-        for p in 0..b {
-            let r = y[p] - ws.fn_out[p];
-            ws.resid[p] = r;
-            sq += r * r;
+        for ((r, yp), fp) in ws.resid[..b].iter_mut().zip(y).zip(&ws.fn_out[..b]) {
+            *r = yp - fp;
+            sq += *r * *r;
         }
         unit.contract(
             net.z.as_ref(),
@@ -155,9 +154,8 @@ pub fn loss(
             &mut ws.fn_out,
             par,
         );
-        for p in 0..b {
-            let r = y[p] - ws.fn_out[p];
-            sq += r * r;
+        for (yp, fp) in y.iter().zip(&ws.fn_out[..b]) {
+            sq += (yp - fp) * (yp - fp);
         }
         start += b;
     }

@@ -99,3 +99,144 @@ pub fn trace_csv(rows: &[TraceRow]) -> String {
     }
     s
 }
+
+/// The target as written in `state.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TargetJson {
+    /// Radius R of the data sphere.
+    pub radius: f64,
+    /// Scale κ of the cubic form.
+    pub scale: f64,
+    /// a_pqr, flat, index (p·d + q)·d + r.
+    pub coefficients: Vec<f64>,
+}
+
+/// `state.json`: everything needed to evaluate f and f_n with no code of ours:
+/// f(x) = scale Σ_pqr a_pqr x_p x_q x_r and f_n(x) = (1/n) Σ_i c_i φ(x, z_i) with
+/// φ = exp(−|x − z_i|²/(2 sigma²)) (rbf) or max(0, z_i·x + b_i) (relu).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StateJson {
+    /// `rbf` or `relu`.
+    pub units: String,
+    /// Dimension d.
+    pub dim: usize,
+    /// RBF width σ (rbf only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sigma: Option<f64>,
+    /// The target.
+    pub target: TargetJson,
+    /// Charges c_i.
+    pub c: Vec<f64>,
+    /// Centres (rbf) or weights a_i (relu), n arrays of d numbers.
+    pub z: Vec<Vec<f64>>,
+    /// Biases b_i (relu only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub b: Option<Vec<f64>>,
+    /// Test loss at this state.
+    pub test_loss: f64,
+    /// Steps taken.
+    pub step: u64,
+    /// Mean-field time.
+    pub time: f64,
+}
+
+/// `summary.json`: the full config and the headline numbers of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The config, flattened.
+    #[serde(flatten)]
+    pub config: crate::config::TrainConfig,
+    /// RBF width in use (rbf only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sigma_used: Option<f64>,
+    /// C_f = ½ ∫ f² dν.
+    pub zero_network_loss: f64,
+    /// Test loss at step 0.
+    pub initial_test_loss: f64,
+    /// Final test loss.
+    pub test_loss: f64,
+    /// Final test loss / C_f.
+    pub relative_test_loss: f64,
+    /// Steps taken.
+    pub steps: u64,
+    /// Final mean-field time.
+    pub time: f64,
+    /// Wall-clock seconds of the run (all sittings).
+    pub wall_seconds: f64,
+}
+
+impl StateJson {
+    /// The state of a trainer.
+    pub fn of(t: &crate::train::Trainer) -> Self {
+        let cfg = t.config();
+        let net = t.network();
+        let d = cfg.dim;
+        let relu = t.unit().name() == "relu";
+        let rows: Vec<Vec<f64>> = (0..net.width()).map(|i| net.z_row(i)).collect();
+        let model = t.model();
+        Self {
+            units: t.unit().name().to_string(),
+            dim: d,
+            sigma: (!relu).then(|| cfg.resolved_sigma()),
+            target: TargetJson {
+                radius: model.radius(),
+                scale: model.scale(),
+                coefficients: model.coefficients().to_vec(),
+            },
+            c: net.c.clone(),
+            z: rows.iter().map(|r| r[..d].to_vec()).collect(),
+            b: relu.then(|| rows.iter().map(|r| r[d]).collect()),
+            test_loss: t.trace().last().map(|r| r.test_loss).unwrap_or(f64::NAN),
+            step: t.step(),
+            time: t.time(),
+        }
+    }
+}
+
+impl Summary {
+    /// The summary of a trainer after `wall_seconds`.
+    pub fn of(t: &crate::train::Trainer, wall_seconds: f64) -> Self {
+        let cfg = t.config().clone();
+        let last = t.trace().last();
+        Self {
+            sigma_used: (cfg.units == crate::unit::UnitKind::Rbf).then(|| cfg.resolved_sigma()),
+            config: cfg,
+            zero_network_loss: t.model().zero_network_loss(),
+            initial_test_loss: t.initial_test_loss(),
+            test_loss: last.map(|r| r.test_loss).unwrap_or(f64::NAN),
+            relative_test_loss: last.map(|r| r.relative_test_loss).unwrap_or(f64::NAN),
+            steps: t.step(),
+            time: t.time(),
+            wall_seconds,
+        }
+    }
+}
+
+/// A checkpoint with the wall time spent so far, as written to `checkpoint.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CheckpointFile {
+    /// The trainer's checkpoint.
+    #[serde(flatten)]
+    pub checkpoint: crate::train::Checkpoint,
+    /// Wall-clock seconds spent so far.
+    pub wall_seconds: f64,
+}
+
+/// Writes `trace.csv`, `state.json`, `summary.json` and `checkpoint.json` of a run into `dir`,
+/// each atomically.
+pub fn write_run_files(
+    dir: &Path,
+    t: &crate::train::Trainer,
+    wall_seconds: f64,
+) -> Result<(), TrainError> {
+    write_atomic(&dir.join("trace.csv"), trace_csv(t.trace()).as_bytes())?;
+    write_json(&dir.join("state.json"), &StateJson::of(t))?;
+    write_json(&dir.join("summary.json"), &Summary::of(t, wall_seconds))?;
+    write_json(
+        &dir.join("checkpoint.json"),
+        &CheckpointFile {
+            checkpoint: t.checkpoint(),
+            wall_seconds,
+        },
+    )
+}

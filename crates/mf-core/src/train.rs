@@ -229,6 +229,14 @@ impl Trainer {
         Ok(())
     }
 
+    /// Takes one step without evaluating (for benchmarks and custom loops); returns the loss on
+    /// the step's points before the move.
+    pub fn step_once(&mut self) -> Result<f64, TrainError> {
+        let l = self.advance()?;
+        self.last_batch_loss = Some(l);
+        Ok(l)
+    }
+
     /// One step of the dynamics; returns the loss on the step's points before the move.
     fn advance(&mut self) -> Result<f64, TrainError> {
         let par = self.par;
@@ -300,6 +308,10 @@ impl Trainer {
         Ok(())
     }
 
+    /// Changes the configured number of steps (to continue a run further than planned).
+    pub fn set_steps(&mut self, steps: u64) {
+        self.config.steps = steps;
+    }
     /// The config.
     pub fn config(&self) -> &TrainConfig {
         &self.config

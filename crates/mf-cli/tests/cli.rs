@@ -1,0 +1,385 @@
+//! End-to-end tests of the `mf` binary.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn mf(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mf"))
+        .args(args)
+        .output()
+        .expect("mf runs")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("mf-cli-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn target_prints_the_contract_fields() {
+    let o = mf(&["target", "--dim", "4", "--seed", "3", "--samples", "5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["dim"], 4);
+    assert_eq!(v["seed"], 3);
+    assert_eq!(v["radius"].as_f64().unwrap(), 2.0);
+    assert_eq!(v["scale"].as_f64().unwrap(), 0.25);
+    let a: Vec<f64> = v["coefficients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(a.len(), 64);
+    let pts = v["points"].as_array().unwrap();
+    let e = v["energies"].as_array().unwrap();
+    assert_eq!(pts.len(), 5);
+    assert_eq!(e.len(), 5);
+    // energies recomputed from the printed coefficients with the documented index
+    for (p, ep) in pts.iter().zip(e) {
+        let x: Vec<f64> = p
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        let norm: f64 = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+        assert!((norm - 2.0).abs() < 1e-12);
+        let mut f = 0.0;
+        for i in 0..4 {
+            for j in 0..4 {
+                for k in 0..4 {
+                    f += a[(i * 4 + j) * 4 + k] * x[i] * x[j] * x[k];
+                }
+            }
+        }
+        f *= 0.25;
+        assert!((f - ep.as_f64().unwrap()).abs() < 1e-12 * (1.0 + f.abs()));
+    }
+    assert!(v["mean_square"].as_f64().unwrap() > 0.0);
+    // same seed, same output, byte for byte
+    assert_eq!(
+        o.stdout,
+        mf(&["target", "--dim", "4", "--seed", "3", "--samples", "5"]).stdout
+    );
+}
+
+#[test]
+fn bad_input_is_one_line_naming_the_flag_with_status_2() {
+    for (args, flag) in [
+        (vec!["target", "--dim", "0"], "--dim"),
+        (vec!["target", "--dim", "600"], "--dim"),
+        (vec!["target", "--dim", "x"], "--dim"),
+        (
+            vec!["target", "--dim", "500", "--samples", "10000000"],
+            "--samples",
+        ),
+        (
+            vec![
+                "train", "--units", "rbf", "--dim", "3", "--width", "0", "--steps", "5", "--dt",
+                "0.1", "--out", "/tmp/x",
+            ],
+            "--width",
+        ),
+        (
+            vec![
+                "train", "--units", "rbf", "--dim", "3", "--width", "4", "--steps", "5", "--dt",
+                "-1", "--out", "/tmp/x",
+            ],
+            "--dt",
+        ),
+        (
+            vec![
+                "train", "--units", "rbf", "--dim", "3", "--width", "4", "--steps", "5", "--dt",
+                "NaN", "--out", "/tmp/x",
+            ],
+            "--dt",
+        ),
+        (
+            vec![
+                "train", "--units", "rbf", "--dim", "3", "--width", "4", "--steps", "5", "--dt",
+                "0.1", "--batch", "0", "--out", "/tmp/x",
+            ],
+            "--batch",
+        ),
+        (
+            vec![
+                "train", "--units", "tanh", "--dim", "3", "--width", "4", "--steps", "5", "--dt",
+                "0.1", "--out", "/tmp/x",
+            ],
+            "--units",
+        ),
+        (
+            vec![
+                "train",
+                "--units",
+                "rbf",
+                "--dim",
+                "3",
+                "--width",
+                "4",
+                "--steps",
+                "5",
+                "--dt",
+                "0.1",
+                "--mode",
+                "sgd",
+                "--batch",
+                "100",
+                "--train-size",
+                "50",
+                "--out",
+                "/tmp/x",
+            ],
+            "--batch",
+        ),
+        (
+            vec![
+                "train",
+                "--units",
+                "rbf",
+                "--dim",
+                "3",
+                "--width",
+                "4",
+                "--steps",
+                "5",
+                "--dt",
+                "0.1",
+                "--out",
+                "/proc/forbidden/x",
+            ],
+            "--out",
+        ),
+    ] {
+        let o = mf(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert_eq!(e.trim_end().lines().count(), 1, "{args:?}: {e}");
+        assert!(e.contains(flag), "{args:?}: {e}");
+        assert!(!e.contains("panicked"), "{e}");
+    }
+}
+
+fn read_json(p: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+#[test]
+fn train_writes_trace_summary_and_state() {
+    for units in ["rbf", "relu"] {
+        let dir = tmp(&format!("train-{units}"));
+        let o = mf(&[
+            "train",
+            "--units",
+            units,
+            "--dim",
+            "4",
+            "--width",
+            "8",
+            "--mode",
+            "sgd",
+            "--time",
+            "2",
+            "--dt",
+            "0.1",
+            "--batch",
+            "16",
+            "--train-size",
+            "64",
+            "--test-size",
+            "500",
+            "--seed",
+            "2",
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let trace = std::fs::read_to_string(dir.join("trace.csv")).unwrap();
+        let header = trace.lines().next().unwrap();
+        assert!(
+            header.starts_with("step,time,test_loss,relative_test_loss"),
+            "{header}"
+        );
+        let last = trace.lines().last().unwrap();
+        assert!(last.starts_with("20,2,"), "{last}");
+        let s = read_json(&dir.join("summary.json"));
+        for k in [
+            "initial_test_loss",
+            "test_loss",
+            "relative_test_loss",
+            "steps",
+            "wall_seconds",
+            "dt",
+            "width",
+            "seed",
+        ] {
+            assert!(!s[k].is_null(), "summary.json lacks {k}");
+        }
+        assert_eq!(s["steps"], 20);
+        let st = read_json(&dir.join("state.json"));
+        assert_eq!(st["units"], units);
+        assert_eq!(st["dim"], 4);
+        assert_eq!(st["c"].as_array().unwrap().len(), 8);
+        assert_eq!(st["z"].as_array().unwrap().len(), 8);
+        assert_eq!(st["z"][0].as_array().unwrap().len(), 4);
+        assert_eq!(st["target"]["coefficients"].as_array().unwrap().len(), 64);
+        assert_eq!(st["b"].is_null(), units == "rbf");
+        assert_eq!(st["sigma"].is_null(), units == "relu");
+        assert_eq!(st["test_loss"], s["test_loss"]);
+    }
+}
+
+#[test]
+fn state_json_suffices_to_evaluate_the_network() {
+    // Recompute the test loss of state.json on fresh points with no code of ours but the formulas.
+    let dir = tmp("state-eval");
+    let o = mf(&[
+        "train",
+        "--units",
+        "rbf",
+        "--dim",
+        "3",
+        "--width",
+        "6",
+        "--steps",
+        "30",
+        "--dt",
+        "0.5",
+        "--batch",
+        "64",
+        "--test-size",
+        "200000",
+        "--seed",
+        "5",
+        "--init-c",
+        "normal",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let st = read_json(&dir.join("state.json"));
+    let f64s = |v: &Value| -> Vec<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let a = f64s(&st["target"]["coefficients"]);
+    let (r, kappa, sigma) = (
+        st["target"]["radius"].as_f64().unwrap(),
+        st["target"]["scale"].as_f64().unwrap(),
+        st["sigma"].as_f64().unwrap(),
+    );
+    let c = f64s(&st["c"]);
+    let z: Vec<Vec<f64>> = st["z"].as_array().unwrap().iter().map(f64s).collect();
+    // deterministic quasi-random points on S²(R): a Fibonacci lattice
+    let m = 20_000;
+    let mut sq = 0.0;
+    for k in 0..m {
+        let zc = 1.0 - (2.0 * k as f64 + 1.0) / m as f64;
+        let phi = k as f64 * std::f64::consts::PI * (3.0 - 5f64.sqrt());
+        let s = (1.0 - zc * zc).sqrt();
+        let x = [r * s * phi.cos(), r * s * phi.sin(), r * zc];
+        let mut f = 0.0;
+        for i in 0..3 {
+            for j in 0..3 {
+                for l in 0..3 {
+                    f += a[(i * 3 + j) * 3 + l] * x[i] * x[j] * x[l];
+                }
+            }
+        }
+        f *= kappa;
+        let fnx: f64 = c
+            .iter()
+            .zip(&z)
+            .map(|(ci, zi)| {
+                let d2: f64 = zi.iter().zip(&x).map(|(u, v)| (u - v) * (u - v)).sum();
+                ci * (-d2 / (2.0 * sigma * sigma)).exp()
+            })
+            .sum::<f64>()
+            / c.len() as f64;
+        sq += (f - fnx).powi(2);
+    }
+    let lattice_loss = 0.5 * sq / m as f64;
+    let reported = st["test_loss"].as_f64().unwrap();
+    // 2·10⁵ Monte-Carlo points: relative error ≈ √(2/N) ≈ 0.3 %; allow 2 %
+    assert!(
+        (lattice_loss - reported).abs() < 0.02 * reported,
+        "{lattice_loss} vs {reported}"
+    );
+}
+
+#[test]
+fn resume_continues_bit_for_bit() {
+    let whole = tmp("resume-whole");
+    let part = tmp("resume-part");
+    let base = |steps: &str, out: &Path| {
+        mf(&[
+            "train",
+            "--units",
+            "rbf",
+            "--dim",
+            "3",
+            "--width",
+            "10",
+            "--mode",
+            "online",
+            "--steps",
+            steps,
+            "--dt",
+            "0.3",
+            "--batch",
+            "32",
+            "--test-size",
+            "1000",
+            "--seed",
+            "9",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    assert!(base("50", &whole).status.success());
+    assert!(base("23", &part).status.success());
+    let o = mf(&["train", "--resume", part.to_str().unwrap(), "--steps", "50"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let a = read_json(&whole.join("state.json"));
+    let b = read_json(&part.join("state.json"));
+    assert_eq!(a["c"], b["c"]);
+    assert_eq!(a["z"], b["z"]);
+    assert_eq!(a["test_loss"], b["test_loss"]);
+}
+
+#[test]
+fn divergence_exits_with_a_message_naming_the_step() {
+    let dir = tmp("diverge");
+    let o = mf(&[
+        "train",
+        "--units",
+        "relu",
+        "--dim",
+        "3",
+        "--width",
+        "10",
+        "--steps",
+        "100",
+        "--dt",
+        "10000",
+        "--init-c",
+        "normal",
+        "--test-size",
+        "100",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("diverged at step") && e.contains("--dt"), "{e}");
+}
