@@ -13,18 +13,18 @@ use rand_distr::{Distribution, StandardNormal};
 /// generator's state, never on threads. A zero Gaussian vector (probability zero) is redrawn.
 pub fn sample_sphere<R: Rng + ?Sized>(rng: &mut R, radius: f64, mut out: MatMut<'_, f64>) {
     let d = out.ncols();
-    let mut g = vec![0.0f64; d];
     for p in 0..out.nrows() {
         loop {
             let mut norm2 = 0.0;
-            for gi in g.iter_mut() {
-                *gi = StandardNormal.sample(rng);
-                norm2 += *gi * *gi;
+            for j in 0..d {
+                let g: f64 = StandardNormal.sample(rng);
+                out[(p, j)] = g;
+                norm2 += g * g;
             }
             if norm2 > 0.0 {
                 let s = radius / norm2.sqrt();
-                for (j, gi) in g.iter().enumerate() {
-                    out[(p, j)] = gi * s;
+                for j in 0..d {
+                    out[(p, j)] *= s;
                 }
                 break;
             }
