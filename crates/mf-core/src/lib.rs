@@ -37,6 +37,7 @@
 pub mod config;
 pub mod dynamics;
 pub mod error;
+pub mod exact;
 pub mod fastexp;
 pub mod network;
 pub mod output;

@@ -1,0 +1,23 @@
+//! Exact population gradient flow for Gaussian RBF units on the sphere: no sampling noise.
+//!
+//! With x uniform on S^{d-1}(R) every expectation of the loss has a closed form through the
+//! moment generating function of ν,
+//!
+//! ```text
+//! G(v) = E e^{v·x} = g(|v|²),   g(u) = ₀F₁(; d/2; R²u/4),
+//! g^{(m)}(u) = (R²/4)^m / (d/2)_m · ₀F₁(; d/2 + m; R²u/4),
+//! ```
+//!
+//! (module [`hyp0f1`] evaluates ln ₀F₁ and the ratios ₀F₁(;b+1;y)/₀F₁(;b;y)). See
+//! [`population`] for F̂, K̂, the exact loss and the exact velocities, and [`adaptive`] for the
+//! error-controlled time stepping that makes mean-field times of 10⁴–10⁵ reachable.
+
+pub mod adaptive;
+pub mod hyp0f1;
+pub mod population;
+
+pub use adaptive::{AdaptiveStepper, StepOutcome};
+pub use population::{ExactRbf, ExactWorkspace};
+
+#[cfg(test)]
+mod tests;
