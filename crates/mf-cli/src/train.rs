@@ -3,6 +3,7 @@
 use crate::CliError;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use mf_stats::mf_core::config::StepRule;
 use mf_stats::mf_core::faer::Par;
 use mf_stats::mf_core::output::{CheckpointFile, read_json, write_run_files};
 use mf_stats::mf_core::{InitC, InitZ, Mode, TrainConfig, TrainError, Trainer, UnitKind};
@@ -21,9 +22,19 @@ pub struct TrainArgs {
     /// Width n (number of units / particles).
     #[arg(long)]
     width: Option<usize>,
-    /// Dynamics: gd (fixed training set), sgd (minibatches of it) or online (fresh batches).
-    #[arg(long, value_parser = ["gd", "sgd", "online"], default_value = "online")]
+    /// Dynamics: gd (fixed training set), sgd (minibatches of it), online (fresh batches) or
+    /// exact (population gradient flow in closed form, rbf only).
+    #[arg(long, value_parser = ["gd", "sgd", "online", "exact"], default_value = "online")]
     mode: String,
+    /// Time stepping: fixed (Euler, step --dt) or adaptive (exact mode; the default there).
+    #[arg(long, value_parser = ["fixed", "adaptive"])]
+    step_rule: Option<String>,
+    /// Local-error tolerance of adaptive steps.
+    #[arg(long, default_value_t = mf_stats::mf_core::config::DEFAULT_TOL, allow_negative_numbers = true)]
+    tol: f64,
+    /// Largest adaptive step (default: unbounded).
+    #[arg(long, allow_negative_numbers = true)]
+    dt_max: Option<f64>,
     /// Number of steps.
     #[arg(long, conflicts_with = "time")]
     steps: Option<u64>,
@@ -153,6 +164,15 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         };
         cfg.init_z = InitZ::Sphere;
         cfg.evals_per_decade = args.evals_per_decade;
+        cfg.step_rule = args.step_rule.as_deref().map(|r| {
+            if r == "adaptive" {
+                StepRule::Adaptive
+            } else {
+                StepRule::Fixed
+            }
+        });
+        cfg.tol = args.tol;
+        cfg.dt_max = args.dt_max;
         cfg.validate().map_err(to_cli)?;
         prepare_out(&out)?;
         let t = Trainer::new(cfg, Par::rayon(0)).map_err(to_cli)?;
@@ -160,7 +180,8 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     };
     prepare_out(&dir)?;
     let start = Instant::now();
-    let bar = ProgressBar::new(until.saturating_sub(trainer.step()));
+    let first = (trainer.time() / trainer.config().dt + 1e-9).floor() as u64;
+    let bar = ProgressBar::new(until.saturating_sub(first));
     bar.set_style(
         ProgressStyle::with_template(
             "{bar:40} {pos}/{len} steps  {elapsed_precise} eta {eta}  {msg}",

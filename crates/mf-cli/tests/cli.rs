@@ -383,3 +383,55 @@ fn divergence_exits_with_a_message_naming_the_step() {
     let e = stderr(&o);
     assert!(e.contains("diverged at step") && e.contains("--dt"), "{e}");
 }
+
+#[test]
+fn exact_mode_writes_the_adaptive_columns() {
+    let dir = tmp("exact");
+    let o = mf(&[
+        "train",
+        "--units",
+        "rbf",
+        "--dim",
+        "5",
+        "--width",
+        "12",
+        "--mode",
+        "exact",
+        "--time",
+        "200",
+        "--dt",
+        "0.5",
+        "--test-size",
+        "20000",
+        "--seed",
+        "3",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let trace = std::fs::read_to_string(dir.join("trace.csv")).unwrap();
+    let header: Vec<&str> = trace.lines().next().unwrap().split(',').collect();
+    for col in [
+        "step",
+        "time",
+        "test_loss",
+        "relative_test_loss",
+        "dt",
+        "rejected",
+        "mc_test_loss",
+    ] {
+        assert!(header.contains(&col), "{header:?} lacks {col}");
+    }
+    let last: Vec<&str> = trace.lines().last().unwrap().split(',').collect();
+    let col = |name: &str| {
+        last[header.iter().position(|h| *h == name).unwrap()]
+            .parse::<f64>()
+            .unwrap()
+    };
+    assert_eq!(col("time"), 200.0);
+    // exact loss and Monte-Carlo loss on 2·10⁴ points agree within a few percent
+    assert!((col("test_loss") - col("mc_test_loss")).abs() < 0.05 * col("test_loss"));
+    assert!(col("relative_test_loss") < 0.95);
+    let s = read_json(&dir.join("summary.json"));
+    assert_eq!(s["mode"], "exact");
+}

@@ -16,6 +16,19 @@ pub enum Mode {
     Sgd,
     /// A fresh batch of P points from ν at every step (online SGD, the paper's SGD).
     Online,
+    /// The population gradient flow, every expectation in closed form (RBF units only).
+    Exact,
+}
+
+/// How time advances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepRule {
+    /// Forward Euler with the fixed step Δt.
+    Fixed,
+    /// Error-controlled Bogacki–Shampine 3(2) steps with a loss-descent check (exact mode only);
+    /// Δt is the first step and the spacing of the evaluation grid.
+    Adaptive,
 }
 
 impl Mode {
@@ -25,6 +38,7 @@ impl Mode {
             "gd" => Some(Self::Gd),
             "sgd" => Some(Self::Sgd),
             "online" => Some(Self::Online),
+            "exact" => Some(Self::Exact),
             _ => None,
         }
     }
@@ -35,6 +49,7 @@ impl Mode {
             Self::Gd => "gd",
             Self::Sgd => "sgd",
             Self::Online => "online",
+            Self::Exact => "exact",
         }
     }
 }
@@ -82,7 +97,23 @@ pub struct TrainConfig {
     pub init_z: InitZ,
     /// Evaluations of the test loss per decade of steps.
     pub evals_per_decade: u32,
+    /// Time stepping; `None`: adaptive in exact mode, fixed otherwise.
+    #[serde(default)]
+    pub step_rule: Option<StepRule>,
+    /// Local-error tolerance of the adaptive rule.
+    #[serde(default = "default_tol")]
+    pub tol: f64,
+    /// Largest adaptive step; `None`: unbounded.
+    #[serde(default)]
+    pub dt_max: Option<f64>,
 }
+
+fn default_tol() -> f64 {
+    DEFAULT_TOL
+}
+
+/// Default local-error tolerance of the adaptive rule.
+pub const DEFAULT_TOL: f64 = 1e-5;
 
 impl TrainConfig {
     /// A config with the documented defaults: online SGD, P = 256, M = 4096, N_test = 10⁵,
@@ -104,7 +135,19 @@ impl TrainConfig {
             init_c: InitC::Zero,
             init_z: InitZ::Sphere,
             evals_per_decade: 10,
+            step_rule: None,
+            tol: DEFAULT_TOL,
+            dt_max: None,
         }
+    }
+
+    /// The time-stepping rule in use.
+    pub fn resolved_step_rule(&self) -> StepRule {
+        self.step_rule.unwrap_or(if self.mode == Mode::Exact {
+            StepRule::Adaptive
+        } else {
+            StepRule::Fixed
+        })
     }
 
     /// Radius R = √d of the data sphere.
@@ -123,6 +166,7 @@ impl TrainConfig {
         match self.mode {
             Mode::Gd => self.train_size,
             Mode::Sgd | Mode::Online => self.batch,
+            Mode::Exact => 0,
         }
     }
 
@@ -181,6 +225,32 @@ impl TrainConfig {
             if !(s.is_finite() && s > 0.0) {
                 return Err(TrainError::config("sigma", "a finite number > 0"));
             }
+        }
+        if self.mode == Mode::Exact && self.units != UnitKind::Rbf {
+            return Err(TrainError::config(
+                "mode",
+                "gd, sgd or online for --units relu (exact mode has closed forms for rbf only)",
+            ));
+        }
+        if self.resolved_step_rule() == StepRule::Adaptive && self.mode != Mode::Exact {
+            return Err(TrainError::config(
+                "step_rule",
+                "fixed unless --mode exact (adaptive steps need the exact loss)",
+            ));
+        }
+        if !(self.tol.is_finite() && self.tol > 0.0 && self.tol < 1.0) {
+            return Err(TrainError::config("tol", "a number in (0, 1)"));
+        }
+        if let Some(m) = self.dt_max {
+            if !(m.is_finite() && m > 0.0) {
+                return Err(TrainError::config("dt_max", "a finite number > 0"));
+            }
+        }
+        if self.mode == Mode::Exact && self.width > 16_384 {
+            return Err(TrainError::config(
+                "width",
+                "at most 16384 in exact mode (the n × n pair matrices must fit in memory)",
+            ));
         }
         if self.evals_per_decade == 0 || self.evals_per_decade > 1000 {
             return Err(TrainError::config(

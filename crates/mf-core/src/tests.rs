@@ -396,3 +396,103 @@ fn online_sgd_learns_the_3_spin_target() {
         last.relative_test_loss
     );
 }
+
+fn exact_config(width: usize, steps: u64, dt: f64) -> TrainConfig {
+    let mut c = TrainConfig::new(UnitKind::Rbf, 5, width, steps, dt, 1);
+    c.mode = Mode::Exact;
+    c.test_size = 1000;
+    c.init_c = InitC::Normal;
+    c
+}
+
+fn final_loss(cfg: TrainConfig) -> f64 {
+    let steps = cfg.steps;
+    let mut t = Trainer::new(cfg, Par::Seq).unwrap();
+    t.run(steps, &mut |_| {}, &mut |_| Ok(())).unwrap();
+    t.trace().last().unwrap().test_loss
+}
+
+#[test]
+fn exact_euler_descends_monotonically_and_converges_at_first_order() {
+    use crate::config::StepRule;
+    // Euler with Δt = 0.1 on the exact loss: 3000 steps, every evaluation lower than the last
+    let mut cfg = exact_config(16, 3000, 0.1);
+    cfg.step_rule = Some(StepRule::Fixed);
+    cfg.evals_per_decade = 1000;
+    let mut t = Trainer::new(cfg.clone(), Par::Seq).unwrap();
+    t.run(3000, &mut |_| {}, &mut |_| Ok(())).unwrap();
+    let losses: Vec<f64> = t.trace().iter().map(|r| r.test_loss).collect();
+    assert!(losses.len() > 500);
+    for w in losses.windows(2) {
+        assert!(w[1] < w[0], "exact loss rose: {} -> {}", w[0], w[1]);
+    }
+    // first order in Δt at t = 50: against a tight adaptive reference, halving Δt halves the error
+    let at = |dt: f64| {
+        let mut c = exact_config(16, (50.0 / dt) as u64, dt);
+        c.step_rule = Some(StepRule::Fixed);
+        final_loss(c)
+    };
+    let mut reference = exact_config(16, 100, 0.5);
+    reference.tol = 1e-9;
+    let l_ref = final_loss(reference);
+    let e1 = at(0.5) - l_ref;
+    let e2 = at(0.25) - l_ref;
+    let e4 = at(0.125) - l_ref;
+    eprintln!("Euler errors at t=50: {e1:e} {e2:e} {e4:e}");
+    for ratio in [e1 / e2, e2 / e4] {
+        assert!(
+            (1.8..2.2).contains(&ratio),
+            "error ratio {ratio} (first order: 2)"
+        );
+    }
+    // and the classical form: (ℓ_Δt − ℓ_Δt/4) / (ℓ_Δt/2 − ℓ_Δt/4) = 3 for a first-order method
+    let r = (e1 - e4) / (e2 - e4);
+    assert!((2.7..3.3).contains(&r), "{r}");
+}
+
+#[test]
+fn adaptive_steps_bound_the_time_error() {
+    // loss at t = 1000 changes by less than 0.5 % when the tolerance is made 4× tighter
+    let mut a = exact_config(32, 2000, 0.5);
+    a.init_c = InitC::Zero;
+    let mut b = a.clone();
+    b.tol = a.tol / 4.0;
+    let (la, lb) = (final_loss(a), final_loss(b));
+    assert!(((la - lb) / lb).abs() < 5e-3, "{la} vs {lb}");
+    // and the same with a 4× tighter step cap
+    let mut c = exact_config(32, 2000, 0.5);
+    c.init_c = InitC::Zero;
+    c.dt_max = Some(0.5);
+    let mut d = c.clone();
+    d.dt_max = Some(0.125);
+    let (lc, ld) = (final_loss(c), final_loss(d));
+    assert!(((lc - ld) / ld).abs() < 5e-3, "{lc} vs {ld}");
+    assert!(((la - ld) / ld).abs() < 5e-3, "{la} vs {ld}");
+}
+
+#[test]
+fn gd_on_a_growing_training_set_converges_to_the_exact_flow() {
+    use crate::config::StepRule;
+    // same initial particles, same Euler steps: the gd particles approach the exact ones as M grows
+    let run = |mode: Mode, m: usize| {
+        let mut cfg = exact_config(16, 200, 0.25);
+        cfg.mode = mode;
+        cfg.train_size = m;
+        cfg.step_rule = Some(StepRule::Fixed);
+        let mut t = Trainer::new(cfg, Par::rayon(0)).unwrap();
+        t.run(200, &mut |_| {}, &mut |_| Ok(())).unwrap();
+        t.network().c.clone()
+    };
+    let exact = run(Mode::Exact, 1);
+    let dist = |m: usize| {
+        let c = run(Mode::Gd, m);
+        let num: f64 = c.iter().zip(&exact).map(|(a, b)| (a - b).powi(2)).sum();
+        let den: f64 = exact.iter().map(|b| b * b).sum();
+        (num / den).sqrt()
+    };
+    let (d1, d2, d3) = (dist(1_000), dist(16_000), dist(256_000));
+    eprintln!("relative distance of the charges to the exact flow: {d1:e} {d2:e} {d3:e}");
+    // sampling error ∝ M^{-1/2}: each 16× step divides it by ≈ 4
+    assert!(d2 < d1 / 2.0 && d3 < d2 / 2.0, "{d1} {d2} {d3}");
+    assert!(d3 < 0.02, "{d3}");
+}

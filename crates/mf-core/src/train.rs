@@ -1,8 +1,9 @@
 //! A training run: initial particles, data streams, the time loop, evaluations and checkpoints.
 
-use crate::config::{Mode, TrainConfig};
+use crate::config::{Mode, StepRule, TrainConfig};
 use crate::dynamics::{ForwardEuler, Integrator, Velocity, Workspace, loss, velocity};
 use crate::error::TrainError;
+use crate::exact::{AdaptiveStepper, ExactRbf, ExactWorkspace};
 use crate::network::Network;
 use crate::output::TraceRow;
 use crate::points::PointSet;
@@ -33,11 +34,20 @@ pub struct Trainer {
     ws: Workspace,
     energy_ws: EnergyWorkspace,
     integrator: ForwardEuler,
+    exact: Option<ExactState>,
     step: u64,
+    time: f64,
     last_batch_loss: Option<f64>,
     trace: Vec<TraceRow>,
     initial_test_loss: f64,
     par: Par,
+}
+
+/// The exact-mode machinery: closed forms, their work arrays, and the adaptive stepper.
+struct ExactState {
+    ex: ExactRbf,
+    ws: ExactWorkspace,
+    stepper: Option<AdaptiveStepper>,
 }
 
 /// Everything needed to continue a run bit for bit (see [`Trainer::checkpoint`]).
@@ -61,6 +71,12 @@ pub struct Checkpoint {
     pub trace: Vec<TraceRow>,
     /// Test loss at step 0.
     pub initial_test_loss: f64,
+    /// Mean-field time reached.
+    #[serde(default)]
+    pub time: f64,
+    /// Adaptive stepper state: (next step size, accepted, rejected).
+    #[serde(default)]
+    pub adaptive: Option<(f64, u64, u64)>,
 }
 
 impl Trainer {
@@ -109,7 +125,7 @@ impl Trainer {
                 let mut rng = stream(config.seed, config.replica, Purpose::Data);
                 Some(PointSet::sample(&model, config.train_size, &mut rng, par))
             }
-            Mode::Online => None,
+            Mode::Online | Mode::Exact => None,
         };
         if config.mode != Mode::Online {
             data_rng = stream(config.seed, config.replica, Purpose::Data);
@@ -118,6 +134,22 @@ impl Trainer {
         let batch_len = if config.mode == Mode::Gd { 0 } else { per_step };
         let q = unit.param_dim(d);
         let ws = Workspace::new(config.width, q, d, per_step.max(config.test_size));
+        let exact = (config.mode == Mode::Exact).then(|| {
+            let ex = ExactRbf::new(model.clone(), config.resolved_sigma());
+            let stepper = (config.resolved_step_rule() == StepRule::Adaptive).then(|| {
+                AdaptiveStepper::new(
+                    &net,
+                    config.dt,
+                    config.dt_max.unwrap_or(f64::INFINITY),
+                    config.tol,
+                )
+            });
+            ExactState {
+                ex,
+                ws: ExactWorkspace::new(config.width, d),
+                stepper,
+            }
+        });
         let perm = if config.mode == Mode::Sgd {
             (0..config.train_size).collect()
         } else {
@@ -137,7 +169,9 @@ impl Trainer {
             data_rng,
             batch_rng,
             ws,
+            exact,
             step: 0,
+            time: 0.0,
             last_batch_loss: None,
             trace: Vec::new(),
             initial_test_loss: f64::NAN,
@@ -179,6 +213,19 @@ impl Trainer {
             t.data_rng = stream_from_state(ck.data_rng);
         }
         t.step = ck.step;
+        t.time = if t.config.resolved_step_rule() == StepRule::Adaptive {
+            ck.time
+        } else {
+            ck.step as f64 * t.config.dt
+        };
+        if let (Some(st), Some((h, acc, rej))) = (
+            t.exact.as_mut().and_then(|e| e.stepper.as_mut()),
+            ck.adaptive,
+        ) {
+            st.h = h;
+            st.accepted = acc;
+            st.rejected = rej;
+        }
         t.trace = ck.trace;
         t.initial_test_loss = ck.initial_test_loss;
         t.last_batch_loss = ck.last_batch_loss;
@@ -197,7 +244,13 @@ impl Trainer {
             last_batch_loss: self.last_batch_loss,
             trace: self.trace.clone(),
             initial_test_loss: self.initial_test_loss,
+            time: self.time,
+            adaptive: self.stepper().map(|st| (st.h, st.accepted, st.rejected)),
         }
+    }
+
+    fn stepper(&self) -> Option<&AdaptiveStepper> {
+        self.exact.as_ref().and_then(|e| e.stepper.as_ref())
     }
 
     /// Advances to step `until` (evaluating on the log grid and at `until`). `on_step` is called
@@ -215,6 +268,9 @@ impl Trainer {
             self.evaluate()?;
             on_eval(self)?;
         }
+        if self.stepper().is_some() {
+            return self.run_adaptive(until, on_step, on_eval);
+        }
         let mut next = next_eval(self.step, per_decade);
         while self.step < until {
             let l = self.advance()?;
@@ -224,6 +280,52 @@ impl Trainer {
                 self.evaluate()?;
                 on_eval(self)?;
                 next = next_eval(self.step, per_decade);
+            }
+        }
+        Ok(())
+    }
+
+    /// The adaptive loop: accepted steps of varying size, landing exactly on the evaluation times
+    /// t = k Δt of the step grid, until t = `until` Δt. `on_step` gets the grid position ⌊t/Δt⌋.
+    fn run_adaptive(
+        &mut self,
+        until: u64,
+        on_step: &mut dyn FnMut(u64),
+        on_eval: &mut dyn FnMut(&Trainer) -> Result<(), TrainError>,
+    ) -> Result<(), TrainError> {
+        let dt = self.config.dt;
+        let per_decade = self.config.evals_per_decade;
+        let t_end = until as f64 * dt;
+        let position = |t: f64| (t / dt + 1e-9).floor() as u64;
+        let mut next = next_eval(position(self.time), per_decade).min(until);
+        let floor = 1e-12 * self.model.zero_network_loss();
+        let par = self.par;
+        while self.time < t_end {
+            let target = next as f64 * dt;
+            let st = self.exact.as_mut().expect("adaptive runs are exact");
+            let (ex, ws) = (&st.ex, &mut st.ws);
+            let stepper = st.stepper.as_mut().expect("adaptive");
+            let out = stepper.step(&mut self.net, target - self.time, floor, &mut |net, vel| {
+                ex.velocity(net, ws, vel, par)
+            });
+            let Some(out) = out else {
+                return Err(TrainError::Diverged {
+                    step: self.step,
+                    loss: f64::NAN,
+                    dt: stepper.h,
+                });
+            };
+            self.step += 1;
+            self.time += out.dt;
+            if (self.time - target).abs() <= 1e-12 * target {
+                self.time = target;
+            }
+            self.last_batch_loss = Some(out.loss_before);
+            on_step(position(self.time));
+            if self.time >= target {
+                self.evaluate()?;
+                on_eval(self)?;
+                next = next_eval(next, per_decade).min(until);
             }
         }
         Ok(())
@@ -240,7 +342,17 @@ impl Trainer {
     /// One step of the dynamics; returns the loss on the step's points before the move.
     fn advance(&mut self) -> Result<f64, TrainError> {
         let par = self.par;
+        if let Some(st) = self.exact.as_mut() {
+            let (ex, ws) = (&st.ex, &mut st.ws);
+            let l = self
+                .integrator
+                .advance(&mut self.net, self.config.dt, &mut |net, vel| {
+                    ex.velocity(net, ws, vel, par)
+                });
+            return self.finish_step(l);
+        }
         let points: &PointSet = match self.config.mode {
+            Mode::Exact => unreachable!("handled above"),
             Mode::Gd => self.train.as_ref().expect("gd has a training set"),
             Mode::Sgd => {
                 let train = self.train.as_ref().expect("sgd has a training set");
@@ -262,7 +374,12 @@ impl Trainer {
             self.config.dt,
             &mut |net: &Network, vel: &mut Velocity| velocity(unit, net, points, ws, vel, par),
         );
+        self.finish_step(l)
+    }
+
+    fn finish_step(&mut self, l: f64) -> Result<f64, TrainError> {
         self.step += 1;
+        self.time = self.step as f64 * self.config.dt;
         let reference = self.initial_test_loss.max(self.model.zero_network_loss());
         if !l.is_finite() || l > DIVERGENCE_FACTOR * reference {
             return Err(TrainError::Diverged {
@@ -277,7 +394,11 @@ impl Trainer {
     /// Evaluates the test (and train) loss at the current step and appends a trace row.
     fn evaluate(&mut self) -> Result<(), TrainError> {
         let par = self.par;
-        let test_loss = loss(self.unit.as_ref(), &self.net, &self.test, &mut self.ws, par);
+        let mc = loss(self.unit.as_ref(), &self.net, &self.test, &mut self.ws, par);
+        let (test_loss, mc_test_loss) = match self.exact.as_mut() {
+            Some(st) => (st.ex.loss(&self.net, &mut st.ws, par), Some(mc)),
+            None => (mc, None),
+        };
         if self.step == 0 || !self.initial_test_loss.is_finite() {
             self.initial_test_loss = test_loss;
         }
@@ -286,16 +407,24 @@ impl Trainer {
             .as_ref()
             .map(|t| loss(self.unit.as_ref(), &self.net, t, &mut self.ws, par));
         let cf = self.model.zero_network_loss();
+        let adaptive = self.stepper().map(|st| (st.h, st.rejected));
+        let last_dt = adaptive.map(|_| {
+            let prev = self.trace.last().map(|r| (r.step, r.time));
+            match prev {
+                Some((s0, t0)) if self.step > s0 => (self.time - t0) / (self.step - s0) as f64,
+                _ => self.config.dt,
+            }
+        });
         self.trace.push(TraceRow {
             step: self.step,
-            time: self.step as f64 * self.config.dt,
+            time: self.time,
             test_loss,
             relative_test_loss: test_loss / cf,
             train_loss,
             batch_loss: self.last_batch_loss,
-            dt: None,
-            rejected: None,
-            mc_test_loss: None,
+            dt: last_dt,
+            rejected: adaptive.map(|a| a.1),
+            mc_test_loss,
         });
         if !test_loss.is_finite() || test_loss > DIVERGENCE_FACTOR * self.initial_test_loss.max(cf)
         {
@@ -334,7 +463,7 @@ impl Trainer {
     }
     /// Mean-field time reached.
     pub fn time(&self) -> f64 {
-        self.step as f64 * self.config.dt
+        self.time
     }
     /// Trace rows so far.
     pub fn trace(&self) -> &[TraceRow] {

@@ -42,6 +42,7 @@ pub struct AdaptiveStepper {
     pub rejected: u64,
     /// Accepted steps so far.
     pub accepted: u64,
+    h_floor: f64,
     k: [Velocity; 4],
     stage: Network,
     have_k1: bool,
@@ -55,6 +56,7 @@ impl AdaptiveStepper {
         Self {
             h: h0.min(h_max),
             h_max,
+            h_floor: 1e-14 * h0.min(h_max),
             tol,
             rejected: 0,
             accepted: 0,
@@ -72,7 +74,7 @@ impl AdaptiveStepper {
 
     /// Takes one accepted step of size ≤ min(h, `max_dt`) and updates `net`. `velocity` returns
     /// the loss at the state it is given; `floor` is the round-off allowance for loss increases.
-    /// Returns `None` when the step size underflows (h < 1e-14 h_max): the run cannot continue.
+    /// Returns `None` when the step size underflows (h < 1e-14 h₀): the run cannot continue.
     pub fn step(
         &mut self,
         net: &mut Network,
@@ -86,7 +88,7 @@ impl AdaptiveStepper {
         }
         loop {
             let h = self.h.min(max_dt);
-            if !(h > 1e-14 * self.h_max) || !self.loss0.is_finite() {
+            if h.is_nan() || h <= self.h_floor || !self.loss0.is_finite() {
                 return None;
             }
             combine(&mut self.stage, net, h, &[(0.5, 0)], &self.k);
@@ -103,7 +105,7 @@ impl AdaptiveStepper {
             );
             let loss1 = velocity(&self.stage, k4);
             let err = self.error_norm(net, h);
-            let rose = !(loss1 <= self.loss0 + floor);
+            let rose = loss1.is_nan() || loss1 > self.loss0 + floor;
             if err <= 1.0 && !rose && err.is_finite() {
                 std::mem::swap(net, &mut self.stage);
                 self.k.swap(0, 3);
