@@ -15,6 +15,7 @@
 pub mod adaptive;
 pub mod hyp0f1;
 pub mod population;
+pub mod table;
 
 pub use adaptive::{AdaptiveStepper, StepOutcome};
 pub use population::{ExactRbf, ExactWorkspace};

@@ -26,7 +26,9 @@
 //! everything else is matrix products.
 
 use super::hyp0f1::{ln_hyp0f1, ln_hyp0f1_and_ratios};
+use super::table::PairTable;
 use crate::dynamics::Velocity;
+use crate::fastexp::exp_in_place;
 use crate::network::Network;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
@@ -40,6 +42,8 @@ pub struct ExactRbf {
     sigma: f64,
     /// b_r = Σ_p (a_ppr + a_prp + a_rpp) = 3 Σ_p a^S_ppr.
     b: Vec<f64>,
+    /// Fast path of the pair work: ln ₀F₁(; d/2; y) and its ratio, tabulated.
+    table: PairTable,
 }
 
 /// Work arrays of the exact velocity for n units in dimension d; allocate once per run.
@@ -99,7 +103,17 @@ impl ExactRbf {
         let b = (0..d)
             .map(|r| 3.0 * (0..d).map(|p| a[(p, p * d + r)]).sum::<f64>())
             .collect();
-        Self { model, sigma, b }
+        // s = √y = R|z + z'|/(2σ²) ≤ 4R²/σ² while the centres stay within 4R of the origin;
+        // beyond, the direct evaluation is used
+        let r = model.radius();
+        let s_max = (16.0 * r * r / (sigma * sigma)).clamp(16.0, 400.0);
+        let table = PairTable::new(0.5 * d as f64, s_max);
+        Self {
+            model,
+            sigma,
+            b,
+            table,
+        }
     }
 
     /// The target.
@@ -121,10 +135,9 @@ impl ExactRbf {
     pub fn pair(&self, zsq: f64, zpsq: f64, sum_sq: f64) -> (f64, f64) {
         let (r, s2) = (self.model.radius(), self.sigma * self.sigma);
         let y = r * r * sum_sq.max(0.0) / (4.0 * s2 * s2);
-        let mut rho = [0.0];
-        let lnf = ln_hyp0f1_and_ratios(self.half_dim(), y, 1, &mut rho);
-        let k = (lnf - (2.0 * r * r + zsq + zpsq) / (2.0 * s2)).exp();
-        let s = r * r * rho[0] / (self.model.dim() as f64 * s2 * s2);
+        let (lnf, rho) = self.table.eval(y);
+        let k = crate::fastexp::exp(lnf - (2.0 * r * r + zsq + zpsq) / (2.0 * s2));
+        let s = r * r * rho / (self.model.dim() as f64 * s2 * s2);
         (k, s)
     }
 
@@ -250,22 +263,29 @@ impl ExactRbf {
         // an independent computation, so the result does not depend on threads
         let sq = &ws.sq;
         let gram = &ws.gram;
+        let (r, s2) = (self.model.radius(), self.sigma * self.sigma);
+        let y_scale = r * r / (4.0 * s2 * s2);
+        let s_scale = r * r / (self.model.dim() as f64 * s2 * s2);
         ws.k.par_chunks_mut(n)
             .zip(ws.ks.par_chunks_mut(n))
             .enumerate()
             .for_each(|(j, (kcol, kscol))| {
-                for i in 0..=j {
-                    let (k, s) = self.pair(sq[i], sq[j], sq[i] + sq[j] + 2.0 * gram[(i, j)]);
-                    kcol[i] = k;
-                    kscol[i] = k * s;
+                // y_ij into the K column, then ln ₀F₁ and ρ in place, then the prefactors
+                let (kcol, kscol) = (&mut kcol[..=j], &mut kscol[..=j]);
+                for (i, y) in kcol.iter_mut().enumerate() {
+                    *y = y_scale * (sq[i] + sq[j] + 2.0 * gram[(i, j)]).max(0.0);
+                }
+                self.table.eval_in_place(kcol, kscol);
+                for (i, l) in kcol.iter_mut().enumerate() {
+                    *l -= (2.0 * r * r + sq[i] + sq[j]) / (2.0 * s2);
+                }
+                exp_in_place(kcol);
+                for (ks, k) in kscol.iter_mut().zip(kcol.iter()) {
+                    *ks *= s_scale * k;
                 }
             });
-        for j in 0..n {
-            for i in 0..j {
-                ws.k[i * n + j] = ws.k[j * n + i];
-                ws.ks[i * n + j] = ws.ks[j * n + i];
-            }
-        }
+        mirror_upper(&mut ws.k, n);
+        mirror_upper(&mut ws.ks, n);
         // F̂ and ∇F̂: A(v) and ∇A(v) for all centres at once from the batched 3-spin routines
         let s2 = self.sigma * self.sigma;
         for k in 0..d {
@@ -291,6 +311,21 @@ impl ExactRbf {
             );
             for k in 0..d {
                 ws.fgrad[(i, k)] = ws.row_grad[k];
+            }
+        }
+    }
+}
+
+/// Copies the upper triangle of a column-major n × n matrix onto its lower triangle, in 32 × 32
+/// tiles so that the strided reads stay in cache.
+fn mirror_upper(m: &mut [f64], n: usize) {
+    const T: usize = 32;
+    for ib in (0..n).step_by(T) {
+        for jb in (ib..n).step_by(T) {
+            for i in ib..(ib + T).min(n) {
+                for j in jb.max(i + 1)..(jb + T).min(n) {
+                    m[i * n + j] = m[j * n + i];
+                }
             }
         }
     }
