@@ -41,7 +41,12 @@ pub fn sample_variance(y: &[f64]) -> f64 {
 
 /// Percentile bootstrap interval at `level` (e.g. 0.95) for the mean of `y`, from `resamples`
 /// resamples drawn with `rng`.
-pub fn bootstrap_mean_interval(y: &[f64], resamples: usize, level: f64, rng: &mut StreamRng) -> (f64, f64) {
+pub fn bootstrap_mean_interval(
+    y: &[f64],
+    resamples: usize,
+    level: f64,
+    rng: &mut StreamRng,
+) -> (f64, f64) {
     let r = y.len();
     let mut means: Vec<f64> = (0..resamples)
         .map(|_| (0..r).map(|_| y[rng.random_range(0..r)]).sum::<f64>() / r as f64)
@@ -131,7 +136,10 @@ mod tests {
         }
         let mean = acc / reps as f64;
         // s² has variance 2σ⁴/(R−1) = 16: SE of the average = 4/√reps
-        assert!((mean - 4.0).abs() < 5.0 * 4.0 / (reps as f64).sqrt(), "{mean}");
+        assert!(
+            (mean - 4.0).abs() < 5.0 * 4.0 / (reps as f64).sqrt(),
+            "{mean}"
+        );
     }
 
     #[test]
@@ -165,19 +173,37 @@ mod tests {
         let (r, k, n) = (4000, 50, 64);
         let targets: Vec<f64> = (0..k).map(|j| (j as f64).sin()).collect();
         let bias: Vec<f64> = (0..k).map(|j| 0.1 * (j as f64 * 0.3).cos()).collect();
-        let sd: Vec<f64> = (0..k).map(|j| (1.0 + j as f64 / k as f64) / (n as f64).sqrt()).collect();
+        let sd: Vec<f64> = (0..k)
+            .map(|j| (1.0 + j as f64 / k as f64) / (n as f64).sqrt())
+            .collect();
         let outs: Vec<Vec<f64>> = (0..r)
-            .map(|_| (0..k).map(|j| targets[j] + bias[j] + sd[j] * normal(&mut rng)).collect())
+            .map(|_| {
+                (0..k)
+                    .map(|j| targets[j] + bias[j] + sd[j] * normal(&mut rng))
+                    .collect()
+            })
             .collect();
         let refs: Vec<&[f64]> = outs.iter().map(|v| v.as_slice()).collect();
         let f = fluctuation(&refs, &targets, n);
         let true_nvar = n as f64 * sd.iter().map(|s| s * s).sum::<f64>() / k as f64;
         let true_bias = bias.iter().map(|b| b * b).sum::<f64>() / k as f64;
-        assert!((f.n_var - true_nvar).abs() < 0.03 * true_nvar, "{} vs {true_nvar}", f.n_var);
+        assert!(
+            (f.n_var - true_nvar).abs() < 0.03 * true_nvar,
+            "{} vs {true_nvar}",
+            f.n_var
+        );
         // the estimate's noise is dominated by the cross term 2 b_k (f̄_k − f_k − b_k):
         // SD ≈ √(Σ_k 4 b_k² σ_k² / R) / K; allow 4 SD
-        let sd = (0..k).map(|j| 4.0 * bias[j].powi(2) * sd[j].powi(2) / r as f64).sum::<f64>().sqrt() / k as f64;
-        assert!((f.bias_sq_unbiased - true_bias).abs() < 4.0 * sd, "{} vs {true_bias} (sd {sd})", f.bias_sq_unbiased);
+        let sd = (0..k)
+            .map(|j| 4.0 * bias[j].powi(2) * sd[j].powi(2) / r as f64)
+            .sum::<f64>()
+            .sqrt()
+            / k as f64;
+        assert!(
+            (f.bias_sq_unbiased - true_bias).abs() < 4.0 * sd,
+            "{} vs {true_bias} (sd {sd})",
+            f.bias_sq_unbiased
+        );
         assert!(f.bias_sq > f.bias_sq_unbiased);
         assert_eq!(lln_distance(&f.mean_field, &f.mean_field), 0.0);
     }

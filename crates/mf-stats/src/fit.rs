@@ -41,7 +41,12 @@ pub fn weighted_line(x: &[f64], y: &[f64], w: &[f64]) -> (f64, f64, f64) {
     let xm = x.iter().zip(w).map(|(a, b)| a * b).sum::<f64>() / sw;
     let ym = y.iter().zip(w).map(|(a, b)| a * b).sum::<f64>() / sw;
     let sxx: f64 = x.iter().zip(w).map(|(a, b)| b * (a - xm).powi(2)).sum();
-    let sxy: f64 = x.iter().zip(y).zip(w).map(|((a, c), b)| b * (a - xm) * (c - ym)).sum();
+    let sxy: f64 = x
+        .iter()
+        .zip(y)
+        .zip(w)
+        .map(|((a, c), b)| b * (a - xm) * (c - ym))
+        .sum();
     let slope = sxy / sxx;
     (slope, ym - slope * xm, (1.0 / sxx).sqrt())
 }
@@ -61,7 +66,11 @@ fn line_through(groups: &[(usize, Vec<f64>)]) -> Option<(f64, f64, f64)> {
     }
     // weights 1/σ²; without usable errors (one replica, zero spread) the fit is unweighted
     let usable = se.iter().all(|s| s.is_finite() && *s > 0.0);
-    let w: Vec<f64> = if usable { se.iter().map(|s| 1.0 / (s * s)).collect() } else { vec![1.0; se.len()] };
+    let w: Vec<f64> = if usable {
+        se.iter().map(|s| 1.0 / (s * s)).collect()
+    } else {
+        vec![1.0; se.len()]
+    };
     Some(weighted_line(&x, &y, &w))
 }
 
@@ -119,8 +128,10 @@ mod tests {
 
     #[test]
     fn exact_power_law_is_recovered_exactly() {
-        let samples: Vec<(usize, Vec<f64>)> =
-            [16usize, 32, 64, 128].iter().map(|&n| (n, vec![3.0 * (n as f64).powf(-1.5); 3])).collect();
+        let samples: Vec<(usize, Vec<f64>)> = [16usize, 32, 64, 128]
+            .iter()
+            .map(|&n| (n, vec![3.0 * (n as f64).powf(-1.5); 3]))
+            .collect();
         let mut rng = stream(1, 0, Purpose::Probe);
         let f = fit_power_law(&samples, None, 50, 0.95, &mut rng).unwrap();
         assert!((f.beta + 1.5).abs() < 1e-12 && (f.prefactor - 3.0).abs() < 1e-10);

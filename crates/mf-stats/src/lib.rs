@@ -11,6 +11,7 @@
 
 pub mod estimators;
 pub mod fit;
+pub mod scan;
 
 pub use fit::{PowerLawFit, fit_power_law};
 pub use mf_core;
