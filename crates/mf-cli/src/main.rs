@@ -1,5 +1,7 @@
 //! `mf`: the command line of meanfield.
 
+mod run_args;
+mod scan;
 mod target;
 mod train;
 
@@ -20,6 +22,10 @@ enum Command {
     Target(target::TargetArgs),
     /// Train one network as n interacting particles; writes trace.csv, summary.json, state.json.
     Train(Box<train::TrainArgs>),
+    /// Scan widths × replicas; writes runs.csv, fluctuations.csv, fit.json and scan.json.
+    Scan(Box<scan::ScanArgs>),
+    /// Merge the shard folders of one scan into one folder.
+    Merge(scan::MergeArgs),
 }
 
 /// An error for the user: one line, exit status 2 for bad input, 1 for a failed run.
@@ -62,6 +68,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Target(args) => target::run(&args),
         Command::Train(args) => train::run(&args),
+        Command::Scan(args) => scan::run(&args),
+        Command::Merge(args) => scan::run_merge(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

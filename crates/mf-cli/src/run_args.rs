@@ -1,0 +1,141 @@
+//! The flags shared by `mf train` and `mf scan`: everything that defines one run but its width.
+
+use crate::CliError;
+use clap::Args;
+use mf_stats::mf_core::config::{DEFAULT_TOL, StepRule};
+use mf_stats::mf_core::{InitC, InitZ, Mode, TrainConfig, TrainError, UnitKind};
+
+/// Flags defining a run (except its width and output).
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Unit type: rbf or relu.
+    #[arg(long, value_parser = ["rbf", "relu"])]
+    pub units: Option<String>,
+    /// Dimension d of the data sphere S^{d-1}(√d).
+    #[arg(long)]
+    pub dim: Option<usize>,
+    /// Dynamics: gd (fixed training set), sgd (minibatches of it), online (fresh batches) or
+    /// exact (population gradient flow in closed form, rbf only).
+    #[arg(long, value_parser = ["gd", "sgd", "online", "exact"], default_value = "online")]
+    pub mode: String,
+    /// Number of steps.
+    #[arg(long, conflicts_with = "time")]
+    pub steps: Option<u64>,
+    /// Mean-field time to reach (steps = ceil(T / Δt)).
+    #[arg(long, allow_negative_numbers = true)]
+    pub time: Option<f64>,
+    /// Mean-field time step Δt (learning rate η = n Δt).
+    #[arg(long, allow_negative_numbers = true)]
+    pub dt: Option<f64>,
+    /// Batch size P (sgd, online).
+    #[arg(long, default_value_t = 256)]
+    pub batch: usize,
+    /// Training-set size M (gd, sgd).
+    #[arg(long, default_value_t = 4096)]
+    pub train_size: usize,
+    /// Test-set size.
+    #[arg(long, default_value_t = 100_000)]
+    pub test_size: usize,
+    /// RBF width σ (default R/2).
+    #[arg(long, allow_negative_numbers = true)]
+    pub sigma: Option<f64>,
+    /// Base seed of all RNG streams and of the target.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Initial charges: zero or normal.
+    #[arg(long, value_parser = ["zero", "normal"], default_value = "zero")]
+    pub init_c: String,
+    /// Initial unit parameters: sphere.
+    #[arg(long, value_parser = ["sphere"], default_value = "sphere")]
+    pub init_z: String,
+    /// Test-loss evaluations per decade of steps.
+    #[arg(long, default_value_t = 10)]
+    pub evals_per_decade: u32,
+    /// Time stepping: fixed (Euler, step --dt) or adaptive (exact mode; the default there).
+    #[arg(long, value_parser = ["fixed", "adaptive"])]
+    pub step_rule: Option<String>,
+    /// Local-error tolerance of adaptive steps.
+    #[arg(long, default_value_t = DEFAULT_TOL, allow_negative_numbers = true)]
+    pub tol: f64,
+    /// Largest adaptive step (default: unbounded).
+    #[arg(long, allow_negative_numbers = true)]
+    pub dt_max: Option<f64>,
+}
+
+fn required<T: Copy>(v: Option<T>, flag: &str, allowed: &str) -> Result<T, CliError> {
+    v.ok_or_else(|| CliError::flag(flag, format!("given ({allowed})")))
+}
+
+/// Steps from `--steps` or `--time` / Δt.
+pub fn steps_for(steps: Option<u64>, time: Option<f64>, dt: f64) -> Result<Option<u64>, CliError> {
+    match (steps, time) {
+        (Some(k), _) => Ok(Some(k)),
+        (None, Some(t)) => {
+            if !(t.is_finite() && t >= 0.0) || t / dt > 1e15 {
+                return Err(CliError::flag(
+                    "--time",
+                    "a finite number ≥ 0 (and --time/--dt ≤ 1e15)",
+                ));
+            }
+            Ok(Some((t / dt - 1e-9).ceil().max(0.0) as u64))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// A library error as a CLI error: config errors are usage errors (status 2).
+pub fn to_cli(e: TrainError) -> CliError {
+    match e {
+        TrainError::Config { .. } => CliError::Usage(e.to_string()),
+        _ => CliError::Run(e.to_string()),
+    }
+}
+
+impl RunArgs {
+    /// The run configuration at `width` (not yet validated).
+    pub fn to_config(&self, width: usize) -> Result<TrainConfig, CliError> {
+        let units = UnitKind::parse(required(self.units.as_deref(), "--units", "rbf or relu")?)
+            .expect("clap checked");
+        let dim = required(self.dim, "--dim", "an integer in 1..=512")?;
+        let dt = required(self.dt, "--dt", "a finite number > 0")?;
+        if !(dt.is_finite() && dt > 0.0) {
+            return Err(CliError::flag("--dt", "a finite number > 0"));
+        }
+        let steps = steps_for(self.steps, self.time, dt)?
+            .ok_or_else(|| CliError::flag("--steps", "given (or --time)"))?;
+        let mut cfg = TrainConfig::new(units, dim, width, steps, dt, self.seed);
+        cfg.mode = Mode::parse(&self.mode).expect("clap checked");
+        cfg.batch = self.batch;
+        cfg.train_size = self.train_size;
+        cfg.test_size = self.test_size;
+        cfg.sigma = self.sigma;
+        cfg.init_c = if self.init_c == "normal" {
+            InitC::Normal
+        } else {
+            InitC::Zero
+        };
+        cfg.init_z = InitZ::Sphere;
+        cfg.evals_per_decade = self.evals_per_decade;
+        cfg.step_rule = self.step_rule.as_deref().map(|r| {
+            if r == "adaptive" {
+                StepRule::Adaptive
+            } else {
+                StepRule::Fixed
+            }
+        });
+        cfg.tol = self.tol;
+        cfg.dt_max = self.dt_max;
+        Ok(cfg)
+    }
+}
+
+/// Creates `dir` and checks that it can be written; otherwise a usage error naming `flag`.
+pub fn prepare_out(dir: &std::path::Path, flag: &str) -> Result<(), CliError> {
+    let bad = |e: std::io::Error| {
+        CliError::flag(flag, format!("a writable folder ({}: {e})", dir.display()))
+    };
+    std::fs::create_dir_all(dir).map_err(bad)?;
+    let probe = dir.join(".mf-write-probe");
+    std::fs::write(&probe, b"").map_err(bad)?;
+    std::fs::remove_file(&probe).map_err(bad)
+}
