@@ -435,3 +435,117 @@ fn exact_mode_writes_the_adaptive_columns() {
     let s = read_json(&dir.join("summary.json"));
     assert_eq!(s["mode"], "exact");
 }
+
+#[test]
+fn scan_and_merge_write_the_contract_files() {
+    let whole = tmp("scan-whole");
+    let args = |out: &Path, shard: Option<&str>| {
+        let mut v: Vec<String> = [
+            "scan",
+            "--units",
+            "rbf",
+            "--dim",
+            "3",
+            "--widths",
+            "4,8",
+            "--replicas",
+            "2",
+            "--mode",
+            "online",
+            "--steps",
+            "20",
+            "--dt",
+            "0.3",
+            "--batch-scaling",
+            "2*n^(2*0.5)",
+            "--test-size",
+            "300",
+            "--probe-size",
+            "30",
+            "--bootstrap",
+            "20",
+            "--seed",
+            "5",
+            "--out",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.push(out.to_str().unwrap().to_string());
+        if let Some(s) = shard {
+            v.push("--shard".into());
+            v.push(s.into());
+        }
+        v
+    };
+    let run = |v: Vec<String>| {
+        let refs: Vec<&str> = v.iter().map(|s| s.as_str()).collect();
+        mf(&refs)
+    };
+    let o = run(args(&whole, None));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let runs = std::fs::read_to_string(whole.join("runs.csv")).unwrap();
+    assert!(runs.starts_with("n,replica,"), "{runs}");
+    for col in [
+        "n",
+        "replica",
+        "step",
+        "time",
+        "test_loss",
+        "relative_test_loss",
+    ] {
+        assert!(
+            runs.lines().next().unwrap().split(',').any(|c| c == col),
+            "runs.csv lacks {col}"
+        );
+    }
+    let fl = std::fs::read_to_string(whole.join("fluctuations.csv")).unwrap();
+    for col in ["n", "step", "time", "n_var", "bias_sq"] {
+        assert!(
+            fl.lines().next().unwrap().split(',').any(|c| c == col),
+            "fluctuations.csv lacks {col}"
+        );
+    }
+    let fit = read_json(&whole.join("fit.json"));
+    for k in [
+        "beta",
+        "beta_interval",
+        "prefactor",
+        "fit_range",
+        "quantity",
+    ] {
+        assert!(!fit[k].is_null(), "fit.json lacks {k}");
+    }
+    assert_eq!(fit["quantity"], "final_test_loss");
+    let scan = read_json(&whole.join("scan.json"));
+    assert_eq!(scan["widths"], serde_json::json!([4, 8]));
+    let (s1, s2, merged) = (tmp("scan-s1"), tmp("scan-s2"), tmp("scan-merged"));
+    assert!(run(args(&s1, Some("1/2"))).status.success());
+    assert!(run(args(&s2, Some("2/2"))).status.success());
+    let o = mf(&[
+        "merge",
+        s1.to_str().unwrap(),
+        s2.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["runs.csv", "fluctuations.csv", "fit.json", "scan.json"] {
+        assert_eq!(
+            std::fs::read(whole.join(f)).unwrap(),
+            std::fs::read(merged.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    for bad in ["0/2", "3/2", "x"] {
+        let o = run(args(&tmp("scan-bad"), Some(bad)));
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains("--shard"), "{}", stderr(&o));
+    }
+    let mut v = args(&tmp("scan-bad2"), None);
+    let i = v.iter().position(|s| s == "2*n^(2*0.5)").unwrap();
+    v[i] = "n squared".into();
+    let o = run(v);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--batch-scaling"));
+}
