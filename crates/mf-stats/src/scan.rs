@@ -203,6 +203,10 @@ pub struct CellResult {
     pub trace: Vec<TraceRow>,
     /// Probe outputs at every recorded time.
     pub probe: Vec<ProbeRow>,
+    /// Final charges c_i.
+    pub final_c: Vec<f64>,
+    /// Final unit parameters z_i.
+    pub final_z: Vec<Vec<f64>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -296,6 +300,8 @@ pub fn run_cell(
         batch,
         trace: t.trace().to_vec(),
         probe: rows,
+        final_c: t.network().c.clone(),
+        final_z: (0..n).map(|i| t.network().z_row(i)).collect(),
     })
 }
 
@@ -350,8 +356,15 @@ pub fn run_scan(
     let done = AtomicUsize::new(reused);
     progress(reused, mine.len());
     todo.par_iter().try_for_each(|&(n, r)| {
+        let start = std::time::Instant::now();
         let cell = run_cell(cfg, n, r, &probe)?;
         write_cell(dir, &cell)?;
+        // timings live beside the results, never in them (results are a function of the config)
+        let _ = std::fs::create_dir_all(dir.join("timing"));
+        let _ = write_atomic(
+            &dir.join("timing").join(format!("n{n:06}_r{r:05}.txt")),
+            format!("{}\n", start.elapsed().as_secs_f64()).as_bytes(),
+        );
         progress(done.fetch_add(1, Ordering::SeqCst) + 1, mine.len());
         Ok::<(), TrainError>(())
     })?;
@@ -392,6 +405,17 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, TrainError> {
     }
     write_aggregates(&cfg, out)?;
     Ok(count)
+}
+
+/// Sum of the recorded wall-clock seconds of the cells computed in `dir` (0 when none recorded).
+pub fn compute_seconds(dir: &Path) -> f64 {
+    std::fs::read_dir(dir.join("timing"))
+        .map(|it| {
+            it.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+                .filter_map(|s| s.trim().parse::<f64>().ok())
+                .sum()
+        })
+        .unwrap_or(0.0)
 }
 
 /// The cells present in `dir`, grouped by width in (n, r) order.
