@@ -1,1 +1,221 @@
-fn main() {}
+//! `cargo xtask`: reproduction of the figures of Rotskoff & Vanden-Eijnden with the meanfield
+//! libraries, and statistical checks.
+
+mod check_scaling;
+mod configs;
+mod figures;
+mod plot;
+mod report;
+
+use clap::{Parser, Subcommand};
+use configs::{FIGURES, FigureConfig, load_or_seed};
+use mf_stats::mf_core::output::write_atomic;
+use mf_stats::scan::{compute_seconds, read_cell, run_scan};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "meanfield's tasks")]
+struct Cli {
+    #[command(subcommand)]
+    task: Option<Task>,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Regenerate every figure, its data and data/REPORT.md (resumable).
+    Reproduce {
+        /// Smoke scale (a few minutes); writes to data/quick unless --out is given.
+        #[arg(long)]
+        quick: bool,
+        /// Only this figure (lln, scaling-gd, scaling-dim, relu, sgd-batch, clt, fit).
+        #[arg(long)]
+        only: Option<String>,
+        /// Output folder (default data/, or data/quick with --quick).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Folder of the figure configs.
+        #[arg(long, default_value = "data/configs")]
+        configs: PathBuf,
+        /// Only say which cells are done.
+        #[arg(long)]
+        status: bool,
+    },
+    /// Check the fitted exponent of the fluctuation part of the loss (online SGD, P ∝ n²).
+    CheckScaling,
+}
+
+const TASKS: &str = "tasks:
+  reproduce [--quick] [--only NAME] [--out DIR] [--status]   regenerate the figures, their data and REPORT.md
+  check-scaling                                               statistical check of the n-scaling (online SGD, P ∝ n²)";
+
+fn main() -> ExitCode {
+    // run from the workspace root whatever the caller's folder
+    if let Some(root) = Path::new(env!("CARGO_MANIFEST_DIR")).parent() {
+        let _ = std::env::set_current_dir(root);
+    }
+    let cli = Cli::parse();
+    let result = match cli.task {
+        None => {
+            println!("{TASKS}");
+            Ok(())
+        }
+        Some(Task::Reproduce {
+            quick,
+            only,
+            out,
+            configs,
+            status,
+        }) => {
+            let out =
+                out.unwrap_or_else(|| PathBuf::from(if quick { "data/quick" } else { "data" }));
+            reproduce(quick, only.as_deref(), &out, &configs, status)
+        }
+        Some(Task::CheckScaling) => check_scaling::run(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn selected(only: Option<&str>) -> Result<Vec<&'static str>, String> {
+    match only {
+        None => Ok(FIGURES.to_vec()),
+        Some(name) => FIGURES
+            .iter()
+            .find(|f| **f == name)
+            .map(|f| vec![*f])
+            .ok_or_else(|| format!("invalid --only: must be one of {}", FIGURES.join(", "))),
+    }
+}
+
+fn reproduce(
+    quick: bool,
+    only: Option<&str>,
+    out: &Path,
+    config_dir: &Path,
+    status: bool,
+) -> Result<(), String> {
+    let start = Instant::now();
+    let names = selected(only)?;
+    let configs: Vec<FigureConfig> = names
+        .iter()
+        .map(|n| load_or_seed(config_dir, n))
+        .collect::<Result<_, _>>()?;
+    // the distinct scans of the selected figures, in order
+    let mut scans: Vec<configs::NamedScan> = Vec::new();
+    for c in &configs {
+        for s in c.scans(quick) {
+            if !scans
+                .iter()
+                .any(|t| figures::scan_dir(out, t) == figures::scan_dir(out, s))
+            {
+                scans.push(s.clone());
+            }
+        }
+    }
+    if status {
+        for s in &scans {
+            let dir = figures::scan_dir(out, s);
+            let cells = s.scan.cells();
+            let done = cells
+                .iter()
+                .filter(|(n, r)| read_cell(&dir, *n, *r).is_some())
+                .count();
+            println!(
+                "{:<24} {done:>4}/{:<4} cells  {}",
+                s.label,
+                cells.len(),
+                dir.display()
+            );
+        }
+        return Ok(());
+    }
+    for s in &scans {
+        let dir = figures::scan_dir(out, s);
+        let t0 = Instant::now();
+        let label = s.label.clone();
+        let last = std::sync::Mutex::new(Instant::now());
+        let progress = |done: usize, total: usize| {
+            let mut l = last.lock().expect("progress lock");
+            if done == total || l.elapsed().as_secs_f64() > 10.0 {
+                eprintln!(
+                    "[{label}] cells {done}/{total} ({:.0} s)",
+                    t0.elapsed().as_secs_f64()
+                );
+                *l = Instant::now();
+            }
+        };
+        let rep = run_scan(&s.scan, &dir, None, &progress)
+            .map_err(|e| format!("scan {}: {e}", s.label))?;
+        eprintln!(
+            "[{}] {} computed, {} reused",
+            s.label, rep.computed, rep.reused
+        );
+    }
+    let fig_dir = out.join("figures");
+    std::fs::create_dir_all(&fig_dir)
+        .map_err(|e| format!("cannot create {}: {e}", fig_dir.display()))?;
+    let mut claims = Vec::new();
+    let mut described = Vec::new();
+    for c in &configs {
+        let data: Vec<figures::ScanData> = c
+            .scans(quick)
+            .iter()
+            .map(|s| figures::load(out, s))
+            .collect::<Result<_, _>>()?;
+        let f = figures::build(c, &data);
+        let csv = figures::figure_csv(&f.figure);
+        let csv_path = fig_dir.join(format!("{}.csv", c.name));
+        let png = fig_dir.join(format!("{}.png", c.name));
+        let svg = fig_dir.join(format!("{}.svg", c.name));
+        // replot only when the plotted data changed
+        let unchanged = std::fs::read_to_string(&csv_path).is_ok_and(|old| old == csv)
+            && png.exists()
+            && svg.exists();
+        if !unchanged {
+            plot::render(&f.figure, &png, &svg).map_err(|e| format!("figure {}: {e}", c.name))?;
+            write_atomic(&csv_path, csv.as_bytes()).map_err(|e| e.to_string())?;
+            eprintln!("[{}] plotted", c.name);
+        }
+        claims.extend(f.claims);
+        described.push((c.name.clone(), c.description.clone()));
+    }
+    write_atomic(
+        &out.join("claims.csv"),
+        report::claims_csv(&claims).as_bytes(),
+    )
+    .map_err(|e| e.to_string())?;
+    let info = report::RunInfo {
+        scale: if quick { "quick".into() } else { "full".into() },
+        command: format!(
+            "cargo xtask reproduce{}{}",
+            if quick { " --quick" } else { "" },
+            only.map(|o| format!(" --only {o}")).unwrap_or_default()
+        ),
+        wall_seconds: start.elapsed().as_secs_f64(),
+        scans: scans
+            .iter()
+            .map(|s| {
+                let dir = figures::scan_dir(out, s);
+                (s.label.clone(), compute_seconds(&dir), s.scan.cells().len())
+            })
+            .collect(),
+    };
+    write_atomic(
+        &out.join("REPORT.md"),
+        report::report(&info, &described, &claims).as_bytes(),
+    )
+    .map_err(|e| e.to_string())?;
+    eprintln!(
+        "report: {} ({:.1} s)",
+        out.join("REPORT.md").display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -68,7 +68,7 @@ pub enum FitQuantity {
     /// The relative test loss at the last recorded time.
     FinalRelativeTestLoss,
     /// ½ mean_k Var_R[f_n(x_k)] at the last recorded time: the fluctuation part of the expected
-    /// loss (the fit uses replica-jackknife-free groups: one value per width, no interval).
+    /// loss (one value per width; the interval comes from a bootstrap over replicas).
     FinalVariance,
 }
 
@@ -581,6 +581,105 @@ pub fn fit_samples(
         .collect()
 }
 
+/// ½ mean_k Var_R[f_n(x_k)] at the last recorded time of `cells` (R ≥ 2): the fluctuation part
+/// of the expected test loss.
+pub fn final_variance(cells: &[&CellResult], probe: &PointSet, width: usize) -> Option<f64> {
+    if cells.len() < 2 {
+        return None;
+    }
+    let outs: Vec<&[f64]> = cells
+        .iter()
+        .map(|c| c.probe.last().map(|p| p.outputs.as_slice()))
+        .collect::<Option<_>>()?;
+    Some(0.5 * fluctuation(&outs, probe.y(), width).n_var / width as f64)
+}
+
+/// Power-law fit of the final variance part (one value per width, unweighted on log–log axes)
+/// with a bootstrap over replicas: each resample redraws the replicas of every width.
+pub fn fit_final_variance(
+    cfg: &ScanConfig,
+    groups: &[(usize, Vec<CellResult>)],
+    probe: &PointSet,
+) -> Option<PowerLawFit> {
+    use rand::RngExt;
+    let used: Vec<&(usize, Vec<CellResult>)> = groups
+        .iter()
+        .filter(|(n, c)| c.len() >= 2 && cfg.fit_range.is_none_or(|(lo, hi)| *n >= lo && *n <= hi))
+        .collect();
+    if used.len() < 2 {
+        return None;
+    }
+    let line = |vals: &[(usize, f64)]| -> Option<(f64, f64, f64)> {
+        if vals.iter().any(|(_, v)| !(*v > 0.0)) {
+            return None;
+        }
+        let x: Vec<f64> = vals.iter().map(|(n, _)| (*n as f64).ln()).collect();
+        let y: Vec<f64> = vals.iter().map(|(_, v)| v.ln()).collect();
+        Some(crate::fit::weighted_line(&x, &y, &vec![1.0; x.len()]))
+    };
+    let point = |(n, cells): &&(usize, Vec<CellResult>)| -> Option<(usize, f64)> {
+        let refs: Vec<&CellResult> = cells.iter().collect();
+        Some((*n, final_variance(&refs, probe, *n)?))
+    };
+    let vals: Vec<(usize, f64)> = used.iter().map(point).collect::<Option<_>>()?;
+    let (beta, intercept, se) = line(&vals)?;
+    let mut rng = stream(cfg.base.seed, 0, Purpose::Probe);
+    rng.jump_ce(3, 64);
+    let mut betas = Vec::with_capacity(cfg.bootstrap);
+    for _ in 0..cfg.bootstrap {
+        let res: Option<Vec<(usize, f64)>> = used
+            .iter()
+            .map(|(n, cells)| {
+                let pick: Vec<&CellResult> = (0..cells.len())
+                    .map(|_| &cells[rng.random_range(0..cells.len())])
+                    .collect();
+                Some((*n, final_variance(&pick, probe, *n)?))
+            })
+            .collect();
+        if let Some((b, _, _)) = res.as_deref().and_then(line) {
+            betas.push(b);
+        }
+    }
+    let (lo, hi) = if betas.is_empty() {
+        (f64::NAN, f64::NAN)
+    } else {
+        crate::estimators::percentile_interval(&mut betas, cfg.level)
+    };
+    Some(PowerLawFit {
+        beta,
+        beta_interval: [lo, hi],
+        beta_se: se,
+        prefactor: intercept.exp(),
+        fit_range: [used[0].0, used[used.len() - 1].0],
+        points: used.len(),
+        level: cfg.level,
+    })
+}
+
+/// The fit of `cfg.quantity` over the cells of `groups`, and the per-width (n, mean, SE, count).
+pub fn fit_groups(
+    cfg: &ScanConfig,
+    groups: &[(usize, Vec<CellResult>)],
+    probe: &PointSet,
+) -> (Option<PowerLawFit>, Vec<(usize, f64, f64, usize)>) {
+    let samples = fit_samples(cfg, groups, probe);
+    let data = samples
+        .iter()
+        .map(|(n, v)| {
+            let (m, se) = mean_se(v);
+            (*n, m, se, v.len())
+        })
+        .collect();
+    let fit = if cfg.quantity == FitQuantity::FinalVariance {
+        fit_final_variance(cfg, groups, probe)
+    } else {
+        let mut rng = stream(cfg.base.seed, 0, Purpose::Probe);
+        rng.jump_ce(2, 64);
+        fit_power_law(&samples, cfg.fit_range, cfg.bootstrap, cfg.level, &mut rng)
+    };
+    (fit, data)
+}
+
 /// Recomputes `runs.csv`, `fluctuations.csv` and `fit.json` from the cells in `dir`.
 pub fn write_aggregates(cfg: &ScanConfig, dir: &Path) -> Result<(), TrainError> {
     let groups = load_cells(cfg, dir);
@@ -629,17 +728,7 @@ pub fn write_aggregates(cfg: &ScanConfig, dir: &Path) -> Result<(), TrainError> 
         ));
     }
     write_atomic(&dir.join("fluctuations.csv"), fl.as_bytes())?;
-    let samples = fit_samples(cfg, &groups, &probe);
-    let mut rng = stream(cfg.base.seed, 0, Purpose::Probe);
-    rng.jump_ce(2, 64);
-    let fit = fit_power_law(&samples, cfg.fit_range, cfg.bootstrap, cfg.level, &mut rng);
-    let data = samples
-        .iter()
-        .map(|(n, v)| {
-            let (m, se) = mean_se(v);
-            (*n, m, se, v.len())
-        })
-        .collect();
+    let (fit, data) = fit_groups(cfg, &groups, &probe);
     write_json(
         &dir.join("fit.json"),
         &FitFile {
