@@ -112,9 +112,9 @@ fn named(label: &str, scan: ScanConfig) -> NamedScan {
 /// The exact d = 5 scan shared by `lln`, `scaling-gd`, `scaling-dim`, `clt` and `fit`.
 fn exact_d5(quick: bool) -> NamedScan {
     if quick {
-        named("exact-d5", exact(5, &[8, 16, 32, 64], 4, 300.0))
+        named("exact-d5", exact(5, &[8, 16, 32, 64, 128], 8, 1000.0))
     } else {
-        named("exact-d5", exact(5, &[8, 16, 32, 64, 128], 6, 20_000.0))
+        named("exact-d5", exact(5, &[8, 16, 32, 64, 128], 8, 20_000.0))
     }
 }
 
@@ -156,7 +156,7 @@ pub fn default_config(name: &str) -> FigureConfig {
                 .map(|&a| NamedScan {
                     label: format!("online-alpha{a}"),
                     alpha: Some(a),
-                    scan: online_alpha(a, &[8, 16, 32], 4, 25.0),
+                    scan: online_alpha(a, &[8, 16, 32, 64], 8, 25.0),
                 })
                 .collect(),
             [0.0, 0.25, 0.5, 0.75, 1.0, 1.25]
@@ -164,7 +164,7 @@ pub fn default_config(name: &str) -> FigureConfig {
                 .map(|&a| NamedScan {
                     label: format!("online-alpha{a}"),
                     alpha: Some(a),
-                    scan: online_alpha(a, &[8, 16, 32, 64], 8, 200.0),
+                    scan: online_alpha(a, &[8, 16, 32, 64, 128], 16, 100.0),
                 })
                 .collect(),
         ),

@@ -6,6 +6,7 @@ mod configs;
 mod figures;
 mod plot;
 mod report;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use configs::{FIGURES, FigureConfig, load_or_seed};
@@ -44,11 +45,18 @@ enum Task {
     },
     /// Check the fitted exponent of the fluctuation part of the loss (online SGD, P ∝ n²).
     CheckScaling,
+    /// Check a reproduction folder: valid figures, and the report's numbers equal the CSVs'.
+    Verify {
+        /// The folder (default data/).
+        #[arg(long, default_value = "data")]
+        out: PathBuf,
+    },
 }
 
 const TASKS: &str = "tasks:
   reproduce [--quick] [--only NAME] [--out DIR] [--status]   regenerate the figures, their data and REPORT.md
-  check-scaling                                               statistical check of the n-scaling (online SGD, P ∝ n²)";
+  check-scaling                                               statistical check of the n-scaling (online SGD, P ∝ n²)
+  verify [--out DIR]                                          check a reproduction folder (figures, report = CSVs)";
 
 fn main() -> ExitCode {
     // run from the workspace root whatever the caller's folder
@@ -73,6 +81,7 @@ fn main() -> ExitCode {
             reproduce(quick, only.as_deref(), &out, &configs, status)
         }
         Some(Task::CheckScaling) => check_scaling::run(),
+        Some(Task::Verify { out }) => verify::run(&out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

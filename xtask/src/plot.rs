@@ -1,30 +1,1264 @@
-//! Placeholder until the plotting module lands.
-#![allow(dead_code)]
-use std::path::Path;
-/// Line style.
+//! Plotting for the scientific figure pipeline.
+//!
+//! [`render`] draws a [`Figure`] (a set of [`Series`] on linear or logarithmic axes) to a
+//! 1000x700 PNG and to an SVG with the same content. Everything is drawn with `plotters`
+//! using the embedded DejaVu Sans font (via `ab_glyph`), so no system font libraries are
+//! needed.
+
+use std::fs;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use plotters::coord::Shift;
+use plotters::coord::combinators::{IntoLogRange, LogCoord};
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::types::RangedCoordf64;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+
+/// Width of the rendered image in pixels.
+const WIDTH: u32 = 1000;
+/// Height of the rendered image in pixels.
+const HEIGHT: u32 = 700;
+/// Font family name under which DejaVu Sans is registered.
+const FONT: &str = "sans-serif";
+/// Outer margin around the chart, in pixels.
+const MARGIN: u32 = 20;
+const TITLE_SIZE: f64 = 28.0;
+const TICK_SIZE: f64 = 17.0;
+const DESC_SIZE: f64 = 20.0;
+const LEGEND_SIZE: f64 = 18.0;
+/// Width reserved for the legend glyph (line / marker sample), in pixels.
+const LEGEND_GLYPH: u32 = 34;
+const LEGEND_MARGIN: u32 = 10;
+const MARKER_RADIUS: u32 = 4;
+const LINE_WIDTH: u32 = 2;
+
+/// Colour palette (Tableau 10); series `i` uses `PALETTE[i % PALETTE.len()]`.
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Style {
+    /// Solid line through the points (isolated points are shown as small dots).
+    #[default]
     Line,
+    /// Dashed line through the points (e.g. for reference/guide lines).
     Dashed,
+    /// Filled circular markers only, no connecting line.
     Markers,
+    /// Solid line plus filled circular markers.
     LineMarkers,
 }
-/// A series.
+
+/// One data series of a [`Figure`].
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Series {
+    /// Legend text; series with an empty label get no legend entry.
     pub label: String,
+    /// Data points `(x, y)`; non-finite points (and non-positive ones on log axes) are skipped,
+    /// and lines are broken at skipped points.
     pub points: Vec<(f64, f64)>,
+    /// optional vertical error interval (low, high) for each point (same length as points)
+    ///
+    /// The interval is given in absolute y values (not as deltas). Intervals with a
+    /// non-finite end are skipped; on a log y axis a non-positive `low` is clipped to the
+    /// bottom of the axis.
     pub errors: Option<Vec<(f64, f64)>>,
+    /// Drawing style.
     pub style: Style,
 }
-/// A figure.
+
+/// A complete figure: title, axis descriptions, axis scales and the series to draw.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Figure {
+    /// Title drawn above the chart (omitted when empty).
     pub title: String,
+    /// Description of the x axis (omitted when empty).
     pub x_label: String,
+    /// Description of the y axis (omitted when empty).
     pub y_label: String,
+    /// Use a logarithmic x axis.
     pub log_x: bool,
+    /// Use a logarithmic y axis.
     pub log_y: bool,
+    /// The series, drawn in order; colours are assigned from a fixed palette by index.
     pub series: Vec<Series>,
 }
-/// Renders.
-pub fn render(_fig: &Figure, _png: &Path, _svg: &Path) -> Result<(), String> {
-    Err("stub".into())
+
+/// Renders the figure to a PNG (1000x700) and an SVG with the same content: title, axis labels,
+/// mesh, every series with a distinct colour from a fixed palette (>= 8 colours, cycling),
+/// error bars where given, and a legend (series labels) in a corner box.
+///
+/// Axis ranges cover all plottable points and error bars with a small margin. On log axes only
+/// strictly positive values are used; non-finite and (on log axes) non-positive points are
+/// skipped. Both files are written atomically (temporary file in the same directory, then
+/// rename), and neither is written if rendering fails.
+///
+/// # Errors
+/// Returns `Err` with a description if the figure has no series, nothing is plottable, an
+/// `errors` vector has the wrong length, the data range cannot be represented, or drawing /
+/// writing the files fails.
+pub fn render(fig: &Figure, png: &Path, svg: &Path) -> Result<(), String> {
+    ensure_fonts()?;
+    let plan = Plan::new(fig)?;
+
+    let png_tmp = temp_path(png, "png")?;
+    let svg_tmp = temp_path(svg, "svg")?;
+    let result = write_both(&plan, png, &png_tmp, svg, &svg_tmp);
+    if result.is_err() {
+        let _ = fs::remove_file(&png_tmp);
+        let _ = fs::remove_file(&svg_tmp);
+    }
+    result
+}
+
+fn write_both(
+    plan: &Plan,
+    png: &Path,
+    png_tmp: &Path,
+    svg: &Path,
+    svg_tmp: &Path,
+) -> Result<(), String> {
+    {
+        let root = BitMapBackend::new(png_tmp, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(&root, plan).map_err(|e| format!("PNG {}: {e}", png.display()))?;
+    }
+    let mut svg_text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg_text, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(&root, plan).map_err(|e| format!("SVG {}: {e}", svg.display()))?;
+    }
+    fs::write(svg_tmp, svg_text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", svg_tmp.display()))?;
+    fs::rename(png_tmp, png).map_err(|e| format!("cannot create {}: {e}", png.display()))?;
+    fs::rename(svg_tmp, svg).map_err(|e| format!("cannot create {}: {e}", svg.display()))?;
+    Ok(())
+}
+
+/// Temporary file next to `target`, ending in `.{ext}` (the bitmap encoder picks the format
+/// from the extension).
+fn temp_path(target: &Path, ext: &str) -> Result<PathBuf, String> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = target
+        .file_name()
+        .ok_or_else(|| format!("output path {} has no file name", target.display()))?;
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let tmp = format!(
+        ".{}.{}-{}.tmp.{ext}",
+        name.to_string_lossy(),
+        std::process::id(),
+        n
+    );
+    Ok(target.with_file_name(tmp))
+}
+
+/// Registers the embedded DejaVu fonts with plotters (once per process).
+fn ensure_fonts() -> Result<(), String> {
+    static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
+    REGISTERED
+        .get_or_init(|| {
+            plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
+                .map_err(|_| "cannot load embedded DejaVu Sans font".to_string())?;
+            plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold())
+                .map_err(|_| "cannot load embedded DejaVu Sans Bold font".to_string())
+        })
+        .clone()
+}
+
+fn plottable(v: f64, log: bool) -> bool {
+    v.is_finite() && (!log || v > 0.0)
+}
+
+/// Exact power of ten (`0.0` / `inf` outside the f64 range).
+fn pow10(k: i32) -> f64 {
+    format!("1e{k}").parse().unwrap_or(0.0)
+}
+
+/// Rounds to `sig` significant digits (removes binary noise such as 0.30000000000000004).
+fn round_sig(v: f64, sig: usize) -> f64 {
+    let prec = sig.clamp(1, 17) - 1;
+    format!("{v:.prec$e}").parse().unwrap_or(v)
+}
+
+/// Tick label format of one axis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum TickFmt {
+    /// Fixed-point with the given number of decimals.
+    Fixed(usize),
+    /// Shortest representation after rounding to `sig` significant digits; scientific
+    /// notation if `sci`.
+    Short { sci: bool, sig: usize },
+}
+
+impl TickFmt {
+    fn format(self, v: f64) -> String {
+        if v == 0.0 {
+            return "0".to_string();
+        }
+        match self {
+            TickFmt::Fixed(d) => format!("{v:.d$}"),
+            TickFmt::Short { sci: false, sig } => format!("{}", round_sig(v, sig)),
+            TickFmt::Short { sci: true, sig } => format!("{:e}", round_sig(v, sig)),
+        }
+    }
+}
+
+/// Computed layout of one axis (backend independent).
+#[derive(Debug, Clone)]
+struct AxisPlan {
+    log: bool,
+    lo: f64,
+    hi: f64,
+    bold: Vec<f64>,
+    light: Vec<f64>,
+    fmt: TickFmt,
+}
+
+/// Multiples of `step` inside `[lo, hi]` (at most `max` of them, else `None`).
+fn multiples(lo: f64, hi: f64, step: f64, max: usize) -> Option<Vec<f64>> {
+    if !(step.is_finite() && step > 0.0) {
+        return None;
+    }
+    let k0 = (lo / step - 1e-9).ceil();
+    let k1 = (hi / step + 1e-9).floor();
+    if !(k0.is_finite() && k1.is_finite()) || k1 < k0 || k1 - k0 > max as f64 {
+        return None;
+    }
+    let n = (k1 - k0) as usize;
+    Some(
+        (0..=n)
+            .map(|i| {
+                let v = (k0 + i as f64) * step;
+                if v == 0.0 { 0.0 } else { v }
+            })
+            .collect(),
+    )
+}
+
+/// The 1/2/5 x 10^k step closest (in ratio) to `raw`, and its number of minor subdivisions.
+fn nice_step(raw: f64) -> (f64, f64) {
+    let base = 10f64.powf(raw.log10().floor());
+    let mut best = (base, 5.0);
+    for (m, sub) in [(1.0, 5.0), (2.0, 4.0), (5.0, 5.0), (10.0, 5.0)] {
+        let step = m * base;
+        if (step / raw).ln().abs() < (best.0 / raw).ln().abs() {
+            best = (step, sub);
+        }
+    }
+    best
+}
+
+/// Nice linear ticks (bold, light, step) for `[lo, hi]`.
+fn linear_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, Vec<f64>, f64) {
+    let (step, sub) = nice_step((hi - lo) / target.max(1) as f64);
+    match multiples(lo, hi, step, 1000) {
+        Some(bold) if !bold.is_empty() => {
+            let light = multiples(lo, hi, step / sub, 5000).unwrap_or_default();
+            (bold, light, step)
+        }
+        _ => (vec![lo, hi], Vec::new(), hi - lo),
+    }
+}
+
+impl AxisPlan {
+    /// Plans an axis covering the data extent `[lo, hi]` (finite; positive if `log`).
+    fn new(lo: f64, hi: f64, log: bool, target: usize, name: &str) -> Result<Self, String> {
+        if log {
+            Self::new_log(lo, hi, target)
+        } else {
+            Self::new_linear(lo, hi, target, name)
+        }
+    }
+
+    fn new_linear(lo: f64, hi: f64, target: usize, name: &str) -> Result<Self, String> {
+        let scale = lo.abs().max(hi.abs());
+        let (lo, hi) = if hi - lo <= scale * 1e-12 {
+            let c = 0.5 * lo + 0.5 * hi;
+            let half = if c == 0.0 { 1.0 } else { c.abs() * 0.1 };
+            (c - half, c + half)
+        } else {
+            let m = 0.05 * (hi - lo);
+            ((lo - m).max(-f64::MAX), (hi + m).min(f64::MAX))
+        };
+        if !(lo.is_finite() && hi.is_finite() && (hi - lo).is_finite() && hi > lo) {
+            return Err(format!("{name} data range is too large to plot"));
+        }
+        let (bold, light, step) = linear_ticks(lo, hi, target);
+        let maxabs = bold.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let mag = |v: f64| (v.log10() + 1e-9).floor();
+        let fmt = if maxabs >= 1e5 || (maxabs > 0.0 && maxabs < 1e-3) {
+            TickFmt::Short {
+                sci: true,
+                sig: (mag(maxabs) - mag(step) + 1.0).clamp(1.0, 17.0) as usize,
+            }
+        } else {
+            TickFmt::Fixed((-mag(step)).clamp(0.0, 12.0) as usize)
+        };
+        Ok(Self {
+            log: false,
+            lo,
+            hi,
+            bold,
+            light,
+            fmt,
+        })
+    }
+
+    fn new_log(lo: f64, hi: f64, target: usize) -> Result<Self, String> {
+        let (data_lo, data_hi) = (lo, hi);
+        let (mut l0, mut l1) = (lo.log10(), hi.log10());
+        if l1 - l0 < 1e-9 {
+            l0 -= 0.5;
+            l1 += 0.5;
+        } else {
+            let m = 0.05 * (l1 - l0);
+            l0 -= m;
+            l1 += m;
+        }
+        let mut lo = 10f64.powf(l0);
+        let mut hi = 10f64.powf(l1);
+        if !(lo > 0.0 && lo.is_finite()) {
+            lo = data_lo;
+        }
+        if !hi.is_finite() {
+            hi = f64::MAX;
+        }
+        if hi <= lo {
+            hi = data_hi.max(lo * 10.0).min(f64::MAX);
+        }
+        if !(lo > 0.0 && hi.is_finite() && hi > lo) {
+            return Err("log axis range cannot be represented".to_string());
+        }
+        let inside = |v: f64| v >= lo * (1.0 - 1e-12) && v <= hi * (1.0 + 1e-12);
+        let k0 = (lo.log10() - 1e-9).floor() as i32;
+        let k1 = (hi.log10() + 1e-9).ceil() as i32;
+        let with_mantissas = |ms: &[u32]| -> Vec<f64> {
+            let mut v: Vec<f64> = (k0..=k1)
+                .flat_map(|k| {
+                    ms.iter()
+                        .map(move |m| format!("{m}e{k}").parse().unwrap_or(0.0))
+                })
+                .filter(|&v| inside(v))
+                .collect();
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        let decades = with_mantissas(&[1]);
+        let all_minor = with_mantissas(&[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        let (bold, light) = if decades.len() >= 2 {
+            let stride = decades.len().div_ceil(target.max(1)).max(1) as i32;
+            let bold: Vec<f64> = (k0..=k1)
+                .filter(|k| k.rem_euclid(stride) == 0)
+                .map(pow10)
+                .filter(|&v| inside(v))
+                .collect();
+            let light = if decades.len() <= 30 {
+                all_minor
+            } else {
+                decades.clone()
+            };
+            if bold.len() >= 2 {
+                (bold, light)
+            } else {
+                (decades.clone(), light)
+            }
+        } else {
+            let one_two_five = with_mantissas(&[1, 2, 5]);
+            if one_two_five.len() >= 3 {
+                (one_two_five, all_minor)
+            } else if all_minor.len() >= 3 {
+                (all_minor.clone(), all_minor)
+            } else {
+                let (bold, light, _) = linear_ticks(lo, hi, 5);
+                (bold, light)
+            }
+        };
+        let sci = bold.iter().any(|v| !(1e-3..1e5).contains(&v.abs()));
+        Ok(Self {
+            log: true,
+            lo,
+            hi,
+            bold,
+            light,
+            fmt: TickFmt::Short { sci, sig: 6 },
+        })
+    }
+
+    /// Position of `v` on the axis, normalised to `[0, 1]`.
+    fn normalize(&self, v: f64) -> f64 {
+        if self.log {
+            (v.ln() - self.lo.ln()) / (self.hi.ln() - self.lo.ln())
+        } else {
+            (v - self.lo) / (self.hi - self.lo)
+        }
+    }
+
+    fn coord(&self) -> Axis {
+        let coord = if self.log {
+            AxisCoord::Log(LogCoord::from((self.lo..self.hi).log_scale()))
+        } else {
+            AxisCoord::Linear(RangedCoordf64::from(self.lo..self.hi))
+        };
+        Axis {
+            coord,
+            bold: self.bold.clone(),
+            light: self.light.clone(),
+        }
+    }
+}
+
+/// Linear or plotters log coordinate.
+enum AxisCoord {
+    Linear(RangedCoordf64),
+    Log(LogCoord<f64>),
+}
+
+/// Plotters coordinate spec with precomputed tick positions.
+struct Axis {
+    coord: AxisCoord,
+    bold: Vec<f64>,
+    light: Vec<f64>,
+}
+
+impl Ranged for Axis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        match &self.coord {
+            AxisCoord::Linear(c) => c.map(value, limit),
+            AxisCoord::Log(c) => c.map(value, limit),
+        }
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            self.light.clone()
+        } else {
+            self.bold.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        match &self.coord {
+            AxisCoord::Linear(c) => c.range(),
+            AxisCoord::Log(c) => c.range(),
+        }
+    }
+}
+
+/// A vertical error bar; `lo == None` means clipped at the bottom of a log axis.
+#[derive(Debug, Clone, Copy)]
+struct Bar {
+    x: f64,
+    lo: Option<f64>,
+    hi: f64,
+}
+
+/// A series reduced to its plottable parts.
+#[derive(Debug, Clone)]
+struct PlanSeries {
+    label: String,
+    style: Style,
+    color: RGBColor,
+    /// Maximal runs of consecutive plottable points.
+    runs: Vec<Vec<(f64, f64)>>,
+    bars: Vec<Bar>,
+}
+
+/// Everything needed to draw a figure on any backend.
+struct Plan {
+    title: String,
+    x_label: String,
+    y_label: String,
+    x: AxisPlan,
+    y: AxisPlan,
+    series: Vec<PlanSeries>,
+    x_area: u32,
+    y_area: u32,
+    legend: Option<SeriesLabelPosition>,
+}
+
+fn text_size(text: &str, size: f64) -> (u32, u32) {
+    FontDesc::new(FontFamily::Name(FONT), size, FontStyle::Normal)
+        .box_size(text)
+        .unwrap_or((
+            (text.chars().count() as f64 * size * 0.6) as u32,
+            size as u32,
+        ))
+}
+
+fn extend(ext: &mut Option<(f64, f64)>, v: f64) {
+    *ext = Some(match *ext {
+        None => (v, v),
+        Some((a, b)) => (a.min(v), b.max(v)),
+    });
+}
+
+impl Plan {
+    fn new(fig: &Figure) -> Result<Self, String> {
+        if fig.series.is_empty() {
+            return Err("figure has no series to plot".to_string());
+        }
+        let (lx, ly) = (fig.log_x, fig.log_y);
+        let mut xext = None;
+        let mut yext = None;
+        let mut series = Vec::with_capacity(fig.series.len());
+        for (i, s) in fig.series.iter().enumerate() {
+            if let Some(errs) = &s.errors
+                && errs.len() != s.points.len()
+            {
+                return Err(format!(
+                    "series {i} ('{}'): {} error intervals for {} points",
+                    s.label,
+                    errs.len(),
+                    s.points.len()
+                ));
+            }
+            let mut runs = Vec::new();
+            let mut run = Vec::new();
+            let mut bars = Vec::new();
+            for (j, &(x, y)) in s.points.iter().enumerate() {
+                if !(plottable(x, lx) && plottable(y, ly)) {
+                    if !run.is_empty() {
+                        runs.push(std::mem::take(&mut run));
+                    }
+                    continue;
+                }
+                run.push((x, y));
+                extend(&mut xext, x);
+                extend(&mut yext, y);
+                let Some(&(a, b)) = s.errors.as_ref().and_then(|e| e.get(j)) else {
+                    continue;
+                };
+                if !(a.is_finite() && b.is_finite()) {
+                    continue;
+                }
+                let (lo, hi) = (a.min(b), a.max(b));
+                if ly && hi <= 0.0 {
+                    continue;
+                }
+                extend(&mut yext, hi);
+                let lo = if plottable(lo, ly) {
+                    extend(&mut yext, lo);
+                    Some(lo)
+                } else {
+                    None
+                };
+                bars.push(Bar { x, lo, hi });
+            }
+            if !run.is_empty() {
+                runs.push(run);
+            }
+            series.push(PlanSeries {
+                label: s.label.clone(),
+                style: s.style,
+                color: PALETTE[i % PALETTE.len()],
+                runs,
+                bars,
+            });
+        }
+        let (Some((x0, x1)), Some((y0, y1))) = (xext, yext) else {
+            let what = match (lx, ly) {
+                (false, false) => "finite data points",
+                (true, false) => "finite data points with x > 0 (log x axis)",
+                (false, true) => "finite data points with y > 0 (log y axis)",
+                (true, true) => "finite data points with x > 0 and y > 0 (log-log axes)",
+            };
+            return Err(format!("nothing to plot: the figure has no {what}"));
+        };
+        let x = AxisPlan::new(x0, x1, lx, if lx { 12 } else { 8 }, "x")?;
+        let y = AxisPlan::new(y0, y1, ly, if ly { 10 } else { 7 }, "y")?;
+
+        // Label areas: tick labels + tick marks + axis description.
+        let tick_w = |a: &AxisPlan| {
+            a.bold
+                .iter()
+                .map(|&v| text_size(&a.fmt.format(v), TICK_SIZE).0)
+                .max()
+                .unwrap_or(0)
+        };
+        let desc_h = |s: &str| {
+            if s.is_empty() {
+                0
+            } else {
+                text_size(s, DESC_SIZE).1 + 14
+            }
+        };
+        let x_area = TICK_SIZE as u32 + 20 + desc_h(&fig.x_label);
+        let y_area = (tick_w(&y) + 20 + desc_h(&fig.y_label)).clamp(50, 300);
+
+        let title_h = if fig.title.is_empty() {
+            0
+        } else {
+            text_size(&fig.title, TITLE_SIZE).1 + 12
+        };
+        let plot_w = WIDTH.saturating_sub(2 * MARGIN + y_area).max(1);
+        let plot_h = HEIGHT.saturating_sub(2 * MARGIN + x_area + title_h).max(1);
+
+        let mut plan = Plan {
+            title: fig.title.clone(),
+            x_label: fig.x_label.clone(),
+            y_label: fig.y_label.clone(),
+            x,
+            y,
+            series,
+            x_area,
+            y_area,
+            legend: None,
+        };
+        plan.legend = plan.legend_position(plot_w, plot_h);
+        Ok(plan)
+    }
+
+    /// Picks the plot corner whose legend box would cover the fewest data samples
+    /// (`None` if no series has a label).
+    fn legend_position(&self, plot_w: u32, plot_h: u32) -> Option<SeriesLabelPosition> {
+        let labels: Vec<&str> = self
+            .series
+            .iter()
+            .filter(|s| !s.label.is_empty())
+            .map(|s| s.label.as_str())
+            .collect();
+        if labels.is_empty() {
+            return None;
+        }
+        let (mut tw, mut th) = (0u32, 0u32);
+        for l in &labels {
+            let (w, h) = text_size(l, LEGEND_SIZE);
+            tw = tw.max(w);
+            th += h.max(LEGEND_SIZE as u32) + 4;
+        }
+        // Box size plus the gap plotters leaves to the plot border, as plot fractions.
+        let wf = f64::from(tw + LEGEND_GLYPH + 2 * LEGEND_MARGIN + 20) / f64::from(plot_w);
+        let hf = f64::from(th + 2 * LEGEND_MARGIN + 20) / f64::from(plot_h);
+
+        let mut samples: Vec<(f64, f64)> = Vec::new();
+        let total: usize = self.series.iter().flat_map(|s| &s.runs).map(Vec::len).sum();
+        let sub = if total > 5000 { 1 } else { 8 };
+        for s in &self.series {
+            let connected = s.style != Style::Markers;
+            for run in &s.runs {
+                for (k, &(x, y)) in run.iter().enumerate() {
+                    let p = (self.x.normalize(x), self.y.normalize(y));
+                    samples.push(p);
+                    if connected && k + 1 < run.len() {
+                        let (x2, y2) = run[k + 1];
+                        let q = (self.x.normalize(x2), self.y.normalize(y2));
+                        for t in 1..sub {
+                            let t = t as f64 / sub as f64;
+                            samples.push((p.0 + t * (q.0 - p.0), p.1 + t * (q.1 - p.1)));
+                        }
+                    }
+                }
+            }
+            for b in &s.bars {
+                let u = self.x.normalize(b.x);
+                samples.push((u, self.y.normalize(b.hi)));
+                if let Some(lo) = b.lo {
+                    samples.push((u, self.y.normalize(lo)));
+                }
+            }
+        }
+        let corners = [
+            (SeriesLabelPosition::UpperRight, true, true),
+            (SeriesLabelPosition::UpperLeft, false, true),
+            (SeriesLabelPosition::LowerRight, true, false),
+            (SeriesLabelPosition::LowerLeft, false, false),
+        ];
+        let count = |right: bool, upper: bool| {
+            samples
+                .iter()
+                .filter(|&&(u, v)| {
+                    let in_x = if right { u >= 1.0 - wf } else { u <= wf };
+                    let in_y = if upper { v >= 1.0 - hf } else { v <= hf };
+                    in_x && in_y
+                })
+                .count()
+        };
+        let mut best = (SeriesLabelPosition::UpperRight, usize::MAX);
+        for (pos, right, upper) in corners {
+            let c = count(right, upper);
+            if c < best.1 {
+                best = (pos, c);
+            }
+        }
+        Some(best.0)
+    }
+}
+
+/// Draws the planned figure on `root` and presents it.
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, plan: &Plan) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| format!("drawing failed: {e}");
+    root.fill(&WHITE).map_err(err)?;
+
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .margin(MARGIN)
+        .x_label_area_size(plan.x_area)
+        .y_label_area_size(plan.y_area);
+    if !plan.title.is_empty() {
+        builder.caption(
+            &plan.title,
+            FontDesc::new(FontFamily::Name(FONT), TITLE_SIZE, FontStyle::Bold),
+        );
+    }
+    let mut chart = builder
+        .build_cartesian_2d(plan.x.coord(), plan.y.coord())
+        .map_err(err)?;
+
+    let fx = |v: &f64| plan.x.fmt.format(*v);
+    let fy = |v: &f64| plan.y.fmt.format(*v);
+    {
+        let mut mesh = chart.configure_mesh();
+        mesh.x_label_formatter(&fx)
+            .y_label_formatter(&fy)
+            .label_style((FONT, TICK_SIZE))
+            .axis_desc_style((FONT, DESC_SIZE))
+            .bold_line_style(BLACK.mix(0.18))
+            .light_line_style(BLACK.mix(0.06))
+            .axis_style(BLACK.mix(0.8));
+        if !plan.x_label.is_empty() {
+            mesh.x_desc(plan.x_label.as_str());
+        }
+        if !plan.y_label.is_empty() {
+            mesh.y_desc(plan.y_label.as_str());
+        }
+        mesh.draw().map_err(err)?;
+    }
+
+    for s in &plan.series {
+        let color = s.color;
+        let line = color.stroke_width(LINE_WIDTH);
+        let thin = color.stroke_width(1);
+
+        // Error bars: vertical segment plus caps of fixed pixel width.
+        chart
+            .draw_series(s.bars.iter().map(|b| {
+                PathElement::new(vec![(b.x, b.lo.unwrap_or(plan.y.lo)), (b.x, b.hi)], thin)
+            }))
+            .map_err(err)?;
+        let caps = s.bars.iter().flat_map(|b| {
+            std::iter::once(b.hi).chain(b.lo).map(move |y| {
+                EmptyElement::at((b.x, y)) + PathElement::new(vec![(-4, 0), (4, 0)], thin)
+            })
+        });
+        chart.draw_series(caps).map_err(err)?;
+
+        let lines = matches!(s.style, Style::Line | Style::Dashed | Style::LineMarkers);
+        let markers = matches!(s.style, Style::Markers | Style::LineMarkers);
+        for run in &s.runs {
+            if lines && run.len() >= 2 {
+                if s.style == Style::Dashed {
+                    chart
+                        .draw_series(DashedLineSeries::new(run.iter().copied(), 10, 6, line))
+                        .map_err(err)?;
+                } else {
+                    chart
+                        .draw_series(LineSeries::new(run.iter().copied(), line))
+                        .map_err(err)?;
+                }
+            } else if lines && !markers {
+                // An isolated point of a line series would be invisible otherwise.
+                chart
+                    .draw_series(run.iter().map(|&p| Circle::new(p, 2, color.filled())))
+                    .map_err(err)?;
+            }
+            if markers {
+                chart
+                    .draw_series(
+                        run.iter()
+                            .map(|&p| Circle::new(p, MARKER_RADIUS, color.filled())),
+                    )
+                    .map_err(err)?;
+            }
+        }
+
+        if !s.label.is_empty() {
+            let w = LEGEND_GLYPH as i32 - 6;
+            let anno = chart
+                .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
+                .map_err(err)?;
+            anno.label(s.label.as_str());
+            match s.style {
+                Style::Line => {
+                    anno.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + w, y)], line));
+                }
+                Style::Dashed => {
+                    anno.legend(move |(x, y)| {
+                        DashedPathElement::new(vec![(x, y), (x + w, y)], 7, 4, line)
+                    });
+                }
+                Style::Markers => {
+                    anno.legend(move |(x, y)| {
+                        Circle::new((x + w / 2, y), MARKER_RADIUS, color.filled())
+                    });
+                }
+                Style::LineMarkers => {
+                    anno.legend(move |(x, y)| {
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (w, 0)], line)
+                            + Circle::new((w / 2, 0), MARKER_RADIUS, color.filled())
+                    });
+                }
+            }
+        }
+    }
+
+    if let Some(pos) = &plan.legend {
+        chart
+            .configure_series_labels()
+            .position(pos.clone())
+            .margin(LEGEND_MARGIN)
+            .legend_area_size(LEGEND_GLYPH)
+            .label_font((FONT, LEGEND_SIZE))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.5))
+            .draw()
+            .map_err(err)?;
+    }
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmpdir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("plot-test-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn render_in(fig: &Figure, dir: &Path) -> Result<(Vec<u8>, String), String> {
+        let (png, svg) = (dir.join("fig.png"), dir.join("fig.svg"));
+        render(fig, &png, &svg)?;
+        Ok((fs::read(png).unwrap(), fs::read_to_string(svg).unwrap()))
+    }
+
+    fn loglog_figure(with_errors: bool) -> Figure {
+        let ns: Vec<f64> = (0..13).map(|k| 10f64 * 2f64.powi(k)).collect();
+        let err: Vec<(f64, f64)> = ns.iter().map(|n| (0.7 / n, 1.4 / n)).collect();
+        Figure {
+            title: "Convergence of the test scheme".into(),
+            x_label: "number of cells n".into(),
+            y_label: "relative error |e_n|".into(),
+            log_x: true,
+            log_y: true,
+            series: vec![
+                Series {
+                    label: "measured error".into(),
+                    points: ns.iter().map(|&n| (n, 1.0 / n)).collect(),
+                    errors: with_errors.then_some(err),
+                    style: Style::LineMarkers,
+                },
+                Series {
+                    label: "guide n^-2".into(),
+                    points: ns.iter().map(|&n| (n, 5.0 / (n * n))).collect(),
+                    errors: None,
+                    style: Style::Dashed,
+                },
+                Series {
+                    label: "samples".into(),
+                    points: ns.iter().map(|&n| (n, 0.5 / n.sqrt())).collect(),
+                    errors: None,
+                    style: Style::Markers,
+                },
+            ],
+        }
+    }
+
+    fn count_strokes(svg: &str) -> usize {
+        svg.matches("<polyline").count()
+            + svg.matches("<line").count()
+            + svg.matches("<path").count()
+    }
+
+    fn png_size(png: &[u8]) -> (u32, u32) {
+        let i = png.windows(4).position(|w| w == b"IHDR").unwrap() + 4;
+        let w = u32::from_be_bytes(png[i..i + 4].try_into().unwrap());
+        let h = u32::from_be_bytes(png[i + 4..i + 8].try_into().unwrap());
+        (w, h)
+    }
+
+    /// Contents of all `<text>` elements (trimmed, still XML-escaped).
+    fn svg_texts(svg: &str) -> Vec<&str> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let body = &t[t.find('>')? + 1..];
+                Some(body[..body.find("</text>")?].trim())
+            })
+            .collect()
+    }
+
+    fn has_text(svg: &str, text: &str) -> bool {
+        svg_texts(svg).contains(&text)
+    }
+
+    #[test]
+    fn loglog_with_error_bars_renders_png_and_svg() {
+        let dir = tmpdir("loglog");
+        let fig = loglog_figure(true);
+        let (png, svg) = render_in(&fig, &dir).unwrap();
+
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+        assert_eq!(png_size(&png), (WIDTH, HEIGHT));
+        assert!(png.len() > 5_000, "PNG only {} bytes", png.len());
+
+        let body = svg.trim_start();
+        let body = if body.starts_with("<?xml") {
+            &body[body.find("?>").unwrap() + 2..]
+        } else {
+            body
+        };
+        assert!(
+            body.trim_start().starts_with("<svg"),
+            "{}",
+            &svg[..80.min(svg.len())]
+        );
+        for t in [&fig.title, &fig.x_label, &fig.y_label] {
+            assert!(has_text(&svg, t), "missing text {t:?} in {dir:?}");
+        }
+        for s in &fig.series {
+            assert!(has_text(&svg, &s.label), "missing legend {:?}", s.label);
+        }
+        // Log tick labels.
+        assert!(
+            has_text(&svg, "100") && has_text(&svg, "1e-6"),
+            "log tick labels"
+        );
+
+        let n_bars = fig.series[0].points.len();
+        let strokes = count_strokes(&svg);
+        assert!(strokes >= n_bars, "{strokes} strokes < {n_bars} error bars");
+        // The error bars themselves add at least one stroke each.
+        let (_, svg_plain) = render_in(&loglog_figure(false), &dir).unwrap();
+        let diff = strokes - count_strokes(&svg_plain);
+        assert!(diff >= n_bars, "error bars added only {diff} strokes");
+
+        // No temporary files are left behind.
+        let names: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        if std::env::var_os("PLOT_KEEP").is_none() {
+            fs::remove_dir_all(dir).unwrap();
+        }
+    }
+
+    /// Writes `sample.png` / `sample.svg` into the system temporary folder for visual
+    /// inspection (`cargo test --release -- --ignored`).
+    #[test]
+    #[ignore]
+    fn write_sample() {
+        let dir = std::env::temp_dir();
+        let dir = dir.as_path();
+        let fig = loglog_figure(true);
+        render(&fig, &dir.join("sample.png"), &dir.join("sample.svg")).unwrap();
+        let mut lin = fig.clone();
+        lin.log_x = false;
+        lin.log_y = false;
+        lin.title = "Linear axes".into();
+        for s in &mut lin.series {
+            for p in &mut s.points {
+                p.1 = -p.1.ln();
+            }
+            s.errors = None;
+        }
+        render(
+            &lin,
+            &dir.join("sample_lin.png"),
+            &dir.join("sample_lin.svg"),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn linear_axes_with_negative_values_render() {
+        let dir = tmpdir("linear");
+        let xs: Vec<f64> = (0..50).map(|i| -5.0 + 0.2 * i as f64).collect();
+        let fig = Figure {
+            title: "Linear <axes> & negatives".into(),
+            x_label: "x".into(),
+            y_label: "f(x)".into(),
+            log_x: false,
+            log_y: false,
+            series: vec![
+                Series {
+                    label: "sin".into(),
+                    points: xs.iter().map(|&x| (x, -3.0 * x.sin())).collect(),
+                    errors: Some(
+                        xs.iter()
+                            .map(|&x| (-3.0 * x.sin() - 0.3, -3.0 * x.sin() + 0.3))
+                            .collect(),
+                    ),
+                    style: Style::Line,
+                },
+                Series {
+                    label: "line".into(),
+                    points: xs.iter().map(|&x| (x, 0.5 * x - 1.0)).collect(),
+                    errors: None,
+                    style: Style::Dashed,
+                },
+            ],
+        };
+        let (png, svg) = render_in(&fig, &dir).unwrap();
+        assert_eq!(png_size(&png), (WIDTH, HEIGHT));
+        assert!(
+            has_text(&svg, "Linear &lt;axes&gt; &amp; negatives"),
+            "escaped title"
+        );
+        assert!(
+            has_text(&svg, "-4") && has_text(&svg, "-2"),
+            "negative tick labels"
+        );
+        let plan = Plan::new(&fig).unwrap();
+        assert!(plan.x.lo < -5.0 && plan.x.hi > 4.8);
+        assert!(plan.y.lo < -3.3 && plan.y.hi > 3.3);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn log_axis_skips_non_positive_values() {
+        let fig = Figure {
+            log_y: true,
+            series: vec![Series {
+                label: "a".into(),
+                points: vec![
+                    (1.0, 10.0),
+                    (2.0, 0.0),
+                    (3.0, -5.0),
+                    (4.0, 1000.0),
+                    (f64::NAN, 1.0),
+                ],
+                errors: Some(vec![
+                    (-1.0, 20.0),
+                    (0.0, 1.0),
+                    (1.0, 2.0),
+                    (500.0, 2000.0),
+                    (1.0, 2.0),
+                ]),
+                style: Style::LineMarkers,
+            }],
+            ..Figure::default()
+        };
+        let plan = Plan::new(&fig).unwrap();
+        let s = &plan.series[0];
+        assert_eq!(s.runs, vec![vec![(1.0, 10.0)], vec![(4.0, 1000.0)]]);
+        assert_eq!(s.bars.len(), 2);
+        assert_eq!(s.bars[0].lo, None, "non-positive low end is clipped");
+        assert!(plan.y.lo > 0.0 && plan.y.lo < 10.0 && plan.y.hi > 2000.0);
+        assert!(plan.y.bold.iter().all(|&v| v > 0.0));
+
+        let dir = tmpdir("logskip");
+        render_in(&fig, &dir).unwrap();
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn only_non_positive_data_on_log_axis_is_an_error() {
+        let dir = tmpdir("lognone");
+        let fig = Figure {
+            log_x: true,
+            series: vec![Series {
+                label: "a".into(),
+                points: vec![(0.0, 1.0), (-1.0, 2.0), (f64::INFINITY, 3.0)],
+                ..Series::default()
+            }],
+            ..Figure::default()
+        };
+        let e = render_in(&fig, &dir).unwrap_err();
+        assert!(e.contains("nothing to plot") && e.contains("x > 0"), "{e}");
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 0, "no files written");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn empty_figure_is_an_error() {
+        let dir = tmpdir("empty");
+        let e = render_in(&Figure::default(), &dir).unwrap_err();
+        assert!(e.contains("no series"), "{e}");
+        let fig = Figure {
+            series: vec![Series::default(), Series::default()],
+            ..Figure::default()
+        };
+        assert!(
+            render_in(&fig, &dir)
+                .unwrap_err()
+                .contains("nothing to plot")
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn mismatched_error_length_is_an_error() {
+        let fig = Figure {
+            series: vec![Series {
+                points: vec![(1.0, 1.0), (2.0, 2.0)],
+                errors: Some(vec![(0.0, 1.0)]),
+                ..Series::default()
+            }],
+            ..Figure::default()
+        };
+        assert!(
+            Plan::new(&fig)
+                .err()
+                .unwrap()
+                .contains("1 error intervals for 2 points")
+        );
+    }
+
+    #[test]
+    fn degenerate_ranges_are_widened() {
+        for (log, v) in [
+            (false, 3.0),
+            (false, 0.0),
+            (false, -1e-9),
+            (true, 5.0),
+            (true, 1e-300),
+        ] {
+            let fig = Figure {
+                log_x: log,
+                log_y: log,
+                series: vec![Series {
+                    points: vec![(v, v), (v, v)],
+                    ..Series::default()
+                }],
+                ..Figure::default()
+            };
+            let plan = Plan::new(&fig).unwrap();
+            for a in [&plan.x, &plan.y] {
+                assert!(a.lo < v && a.hi > v, "{log} {v}: {a:?}");
+                assert!(a.bold.len() >= 2, "{log} {v}: {a:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn tick_labels_are_readable() {
+        let a = AxisPlan::new(1e-7, 1.0, true, 8, "y").unwrap();
+        let labels: Vec<String> = a.bold.iter().map(|&v| a.fmt.format(v)).collect();
+        assert!(labels.contains(&"1e-6".to_string()), "{labels:?}");
+        let a = AxisPlan::new(10.0, 1000.0, true, 8, "x").unwrap();
+        let labels: Vec<String> = a.bold.iter().map(|&v| a.fmt.format(v)).collect();
+        assert_eq!(labels, ["10", "100", "1000"]);
+        let a = AxisPlan::new(2.0, 3.0, true, 8, "x").unwrap();
+        assert!(a.bold.len() >= 3, "{a:?}");
+        let a = AxisPlan::new(0.0, 1.0, false, 10, "x").unwrap();
+        let labels: Vec<String> = a.bold.iter().map(|&v| a.fmt.format(v)).collect();
+        assert!(
+            labels.contains(&"0.4".to_string()) && labels.contains(&"0".to_string()),
+            "{labels:?}"
+        );
+        let a = AxisPlan::new(-3e6, 2e6, false, 10, "x").unwrap();
+        let labels: Vec<String> = a.bold.iter().map(|&v| a.fmt.format(v)).collect();
+        assert!(labels.contains(&"-1e6".to_string()), "{labels:?}");
+        assert!(labels.contains(&"-2.5e6".to_string()), "{labels:?}");
+        let a = AxisPlan::new(1e6, 1e6 + 3.0, false, 8, "x").unwrap();
+        let labels: Vec<String> = a.bold.iter().map(|&v| a.fmt.format(v)).collect();
+        assert!(labels.contains(&"1.0000005e6".to_string()), "{labels:?}");
+    }
+
+    #[test]
+    fn palette_is_distinct_and_cycles() {
+        assert!(PALETTE.len() >= 8);
+        for (i, a) in PALETTE.iter().enumerate() {
+            assert!(PALETTE[i + 1..].iter().all(|b| a != b));
+        }
+        let fig = Figure {
+            series: (0..12)
+                .map(|i| Series {
+                    points: vec![(0.0, i as f64)],
+                    ..Series::default()
+                })
+                .collect(),
+            ..Figure::default()
+        };
+        let plan = Plan::new(&fig).unwrap();
+        assert_eq!(plan.series[10].color, plan.series[0].color);
+        assert_ne!(plan.series[1].color, plan.series[0].color);
+    }
+
+    #[test]
+    fn hostile_inputs_do_not_panic() {
+        let dir = tmpdir("hostile");
+        let weird = [
+            vec![(f64::NAN, f64::NAN)],
+            vec![(0.0, f64::INFINITY), (1.0, f64::NEG_INFINITY)],
+            vec![(-f64::MAX, f64::MAX), (f64::MAX, -f64::MAX)],
+            vec![(f64::MAX, f64::MAX), (f64::MAX / 2.0, 1.0)],
+            vec![(f64::MIN_POSITIVE, 5e-324), (1e-310, 1e-320)],
+            vec![(1.0, 1.0 + 1e-15), (1.0 + 1e-15, 1.0)],
+            vec![(1e300, -1e300), (-1e300, 1e300)],
+            vec![(1.0, 2.0)],
+            vec![],
+        ];
+        let mut ok = 0;
+        for points in &weird {
+            for (lx, ly) in [(false, false), (true, false), (false, true), (true, true)] {
+                for style in [
+                    Style::Line,
+                    Style::Dashed,
+                    Style::Markers,
+                    Style::LineMarkers,
+                ] {
+                    let fig = Figure {
+                        title: "t".into(),
+                        log_x: lx,
+                        log_y: ly,
+                        series: vec![Series {
+                            label: "s".into(),
+                            points: points.clone(),
+                            errors: Some(vec![(f64::NEG_INFINITY, f64::NAN); points.len()]),
+                            style,
+                        }],
+                        ..Figure::default()
+                    };
+                    let _ = Plan::new(&fig);
+                }
+            }
+            let fig = Figure {
+                log_x: true,
+                log_y: true,
+                series: vec![Series {
+                    label: "s".into(),
+                    points: points.clone(),
+                    errors: Some(vec![(-1.0, 1e308); points.len()]),
+                    style: Style::LineMarkers,
+                }],
+                ..Figure::default()
+            };
+            ok += usize::from(render_in(&fig, &dir).is_ok());
+            let fig = Figure {
+                log_x: false,
+                log_y: false,
+                ..fig
+            };
+            ok += usize::from(render_in(&fig, &dir).is_ok());
+        }
+        assert!(ok >= 8, "only {ok} hostile figures rendered");
+        // Bad output location is an error, not a panic.
+        let fig = loglog_figure(false);
+        assert!(render(&fig, &dir.join("missing/a.png"), &dir.join("missing/a.svg")).is_err());
+        assert!(render(&fig, Path::new("/"), &dir.join("a.svg")).is_err());
+        fs::remove_dir_all(dir).unwrap();
+    }
 }

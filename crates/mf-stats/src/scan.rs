@@ -610,7 +610,7 @@ pub fn fit_final_variance(
         return None;
     }
     let line = |vals: &[(usize, f64)]| -> Option<(f64, f64, f64)> {
-        if vals.iter().any(|(_, v)| !(*v > 0.0)) {
+        if vals.iter().any(|(_, v)| v.is_nan() || *v <= 0.0) {
             return None;
         }
         let x: Vec<f64> = vals.iter().map(|(n, _)| (*n as f64).ln()).collect();
@@ -656,12 +656,15 @@ pub fn fit_final_variance(
     })
 }
 
+/// Per width: (n, mean, SE, number of values) of a fitted quantity.
+pub type WidthStat = (usize, f64, f64, usize);
+
 /// The fit of `cfg.quantity` over the cells of `groups`, and the per-width (n, mean, SE, count).
 pub fn fit_groups(
     cfg: &ScanConfig,
     groups: &[(usize, Vec<CellResult>)],
     probe: &PointSet,
-) -> (Option<PowerLawFit>, Vec<(usize, f64, f64, usize)>) {
+) -> (Option<PowerLawFit>, Vec<WidthStat>) {
     let samples = fit_samples(cfg, groups, probe);
     let data = samples
         .iter()
