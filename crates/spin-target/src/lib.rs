@@ -26,6 +26,7 @@
 //! ```
 
 pub mod error;
+pub mod linalg;
 pub mod model;
 pub mod moments;
 pub mod sphere;

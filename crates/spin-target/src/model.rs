@@ -14,8 +14,8 @@
 //! ```
 
 use crate::error::SpinError;
+use crate::linalg::matmul_rows;
 use crate::streams::{Purpose, StreamRng, stream};
-use faer::linalg::matmul::matmul;
 use faer::prelude::{Reborrow, ReborrowMut};
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rand_distr::{Distribution, StandardNormal};
@@ -261,7 +261,7 @@ impl SpinModel {
                 }
             }
             let mut g = ws.prod.as_mut().subrows_mut(0, rows);
-            matmul(
+            matmul_rows(
                 g.rb_mut(),
                 Accum::Replace,
                 kron.rb(),

@@ -30,9 +30,9 @@ use super::table::PairTable;
 use crate::dynamics::Velocity;
 use crate::fastexp::exp_in_place;
 use crate::network::Network;
-use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
+use spin_target::linalg::matmul_rows as matmul;
 use spin_target::{EnergyWorkspace, SpinModel};
 
 /// The population (ν-exact) loss and dynamics of an RBF network on a 3-spin target.

@@ -17,10 +17,10 @@
 use super::Unit;
 use crate::fastexp::exp_in_place;
 use crate::streams::StreamRng;
-use faer::linalg::matmul::matmul;
 use faer::prelude::{Reborrow, ReborrowMut};
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
+use spin_target::linalg::matmul_rows as matmul;
 use spin_target::sample_sphere;
 
 /// Gaussian RBF unit of width σ.
