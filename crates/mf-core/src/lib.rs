@@ -1,21 +1,26 @@
 //! # mf-core
 //!
 //! Wide two-layer networks as interacting particle systems (Rotskoff & Vanden-Eijnden,
-//! arXiv 1805.00915).
+//! arXiv 1805.00915). A network of $n$ units is
 //!
-//! A network of n units is f_n(x) = (1/n) Σ_i c_i φ(x, z_i) — the mean-field 1/n scaling — and each
-//! unit θ_i = (c_i, z_i) is a particle. With data x ~ ν (uniform on S^{d-1}(R)) and target f,
+//! $$ f_n(x) = \frac1n \sum_{i=1}^n c_i\, \varphi(x, z_i), $$
 //!
-//! ```text
-//! ℓ = ½ E_ν |f(x) − f_n(x)|² = C_f − (1/n) Σ_i F(θ_i) + (1/2n²) Σ_ij K(θ_i, θ_j),
-//! C_f = ½ E_ν f²,   F(θ) = c E_ν[f(x) φ(x, z)],   K(θ, θ') = c c' E_ν[φ(x, z) φ(x, z')],
-//! ```
+//! the mean-field $1/n$ scaling, and each unit $\theta_i = (c_i, z_i)$ is a particle. With data
+//! $x \sim \nu$ and target $f$, the loss is a convex energy of the empirical measure:
 //!
-//! and gradient descent in mean-field time moves the particles by
-//! dθ_i/dt = ∇F(θ_i) − (1/n) Σ_j ∇K(θ_i, θ_j), F and K being estimated on the points of the step
-//! (a fixed training set: `gd`; minibatches of it: `sgd`; fresh points each step: `online`).
+//! $$ \ell = \tfrac12 \mathbb E_\nu |f - f_n|^2 = C_f - \frac1n \sum_i F(\theta_i) + \frac1{2n^2} \sum_{i,j} K(\theta_i, \theta_j), $$
+//! $$ C_f = \tfrac12 \mathbb E_\nu f^2, \quad F(\theta) = c\, \mathbb E_\nu[f(x)\varphi(x,z)], \quad K(\theta,\theta') = c c'\, \mathbb E_\nu[\varphi(x,z)\varphi(x,z')]. $$
 //!
-//! - [`unit`]: the [`Unit`] trait, [`Rbf`] and [`Relu`] units;
+//! Gradient descent in mean-field time ($t = k\,\Delta t$, a learning rate $\eta = n\,\Delta t$)
+//! moves the particles by
+//!
+//! $$ \dot\theta_i = \nabla F(\theta_i) - \frac1n \sum_j \nabla_\theta K(\theta_i, \theta_j), $$
+//!
+//! with $F$ and $K$ estimated on the points of the step (a fixed training set: `gd`; minibatches
+//! of it: `sgd`; fresh points each step: `online`) or, for Gaussian units on the sphere, in closed
+//! form (`exact`, module [`exact`]).
+//!
+//! - [`unit`](mod@unit): the [`Unit`] trait, [`Rbf`] and [`Relu`] units;
 //! - [`network`]: the particles and their initial law;
 //! - [`dynamics`]: velocities, losses and the [`Integrator`] trait (forward Euler);
 //! - [`train`]: a run with its streams, evaluation schedule, divergence check and checkpoints;
@@ -33,6 +38,8 @@
 //! let last = t.trace().last().unwrap();
 //! assert!(last.relative_test_loss < first.relative_test_loss);
 //! ```
+
+#![warn(missing_docs)]
 
 pub mod config;
 pub mod dynamics;

@@ -84,10 +84,27 @@ impl Trainer {
     /// streams, and evaluates nothing yet. `par` is the parallelism of the products (use
     /// `Par::Seq` when runs are parallel over replicas).
     pub fn new(config: TrainConfig, par: Par) -> Result<Self, TrainError> {
+        let unit = config.unit();
+        Self::with_unit(config, unit, par)
+    }
+
+    /// As [`Trainer::new`] with a unit of your own (any [`Unit`] implementation): the extension
+    /// point for new units, with no change inside this crate. `config.units` is then only a
+    /// label; exact mode needs the crate's RBF unit.
+    pub fn with_unit(
+        config: TrainConfig,
+        unit: Box<dyn Unit>,
+        par: Par,
+    ) -> Result<Self, TrainError> {
         config.validate()?;
+        if config.mode == Mode::Exact && unit.name() != "rbf" {
+            return Err(TrainError::config(
+                "mode",
+                "gd, sgd or online for a custom unit",
+            ));
+        }
         let model =
             SpinModel::new(config.dim, config.seed).map_err(|e| TrainError::Io(e.to_string()))?;
-        let unit = config.unit();
         let (seed, rep) = (config.seed, config.replica);
         let mut init_rng = stream(seed, rep, Purpose::Init);
         let net = Network::init(

@@ -1,13 +1,28 @@
 //! # mf-stats
 //!
 //! Statistics of mean-field particle networks (Rotskoff & Vanden-Eijnden, arXiv 1805.00915):
-//! replicas of one configuration run on independent RNG streams, the law-of-large-numbers and
-//! central-limit fluctuation estimators (n · Var_R[f_n(x)] on probe points, bias², distances
-//! between widths), mean losses with standard errors and bootstrap intervals, power-law fits
-//! y(n) ≈ A n^β with confidence intervals, and scans over widths × replicas with sharding,
-//! merging and resume.
+//! replicas of one configuration on independent RNG streams, and the estimators that make the
+//! paper's claims measurable with error bars:
+//!
+//! - the law of large numbers: the mean field $\bar f_n(x_k) = R^{-1}\sum_r f_n^{(r)}(x_k)$ on
+//!   probe points, and the distance $K^{-1}\sum_k (\bar f_n(x_k) - \bar f_{4n}(x_k))^2$ between widths;
+//! - the central limit theorem: $n \cdot K^{-1} \sum_k \mathrm{Var}_R[f_n(x_k)]$, $O(1)$ while the
+//!   fluctuations are $O(n^{-1/2})$, decaying when they heal; the bias $K^{-1}\sum_k(\bar f_n - f)^2$;
+//! - mean losses with standard errors and bootstrap intervals;
+//! - power-law fits $y(n) \approx A\, n^{\beta}$ on log–log axes (weighted least squares), with a
+//!   bootstrap interval for $\beta$ over replicas ([`fit`]);
+//! - scans over widths × replicas with resume, shards and merging ([`scan`]).
 //!
 //! This crate is the layer above [`mf_core`], which it re-exports.
+//!
+//! ```
+//! use mf_stats::estimators::mean_se;
+//! let (m, se) = mean_se(&[1.0, 2.0, 3.0]);
+//! assert_eq!(m, 2.0);
+//! assert!((se - (1.0f64 / 3.0).sqrt()).abs() < 1e-15);
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod estimators;
 pub mod fit;
