@@ -164,7 +164,7 @@ pub fn default_config(name: &str) -> FigureConfig {
                 .map(|&a| NamedScan {
                     label: format!("online-alpha{a}"),
                     alpha: Some(a),
-                    scan: online_alpha(a, &[8, 16, 32, 64, 128], 16, 100.0),
+                    scan: online_alpha(a, &[8, 16, 32, 64], 16, 100.0),
                 })
                 .collect(),
         ),

@@ -53,7 +53,8 @@ pub struct TraceRow {
     pub train_loss: Option<f64>,
     /// Loss on the batch of the last step, before the move (none at step 0).
     pub batch_loss: Option<f64>,
-    /// Step size of the last accepted step (adaptive stepping).
+    /// Adaptive stepping: the mean accepted step size since the previous row (elapsed time over
+    /// accepted steps; the first rows are clipped to land on the evaluation grid).
     pub dt: Option<f64>,
     /// Rejected steps so far (adaptive stepping).
     pub rejected: Option<u64>,

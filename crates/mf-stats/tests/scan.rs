@@ -143,3 +143,72 @@ fn results_do_not_depend_on_the_thread_count() {
     };
     assert_eq!(run(1), run(2));
 }
+
+#[test]
+fn variance_fit_recovers_a_known_exponent() {
+    use mf_stats::mf_core::output::TraceRow;
+    use mf_stats::scan::{CellResult, FitQuantity, ProbeRow, fit_groups, probe_set};
+    use rand_distr::{Distribution, StandardNormal};
+    // synthetic cells: f_n^{(r)}(x_k) = f(x_k) + ξ_rk / √n, so ½ mean Var = 1/(2n): β = −1
+    let mut cfg = tiny();
+    cfg.widths = vec![8, 16, 32, 64, 128];
+    cfg.replicas = 40;
+    cfg.quantity = FitQuantity::FinalVariance;
+    cfg.bootstrap = 300;
+    let probe = probe_set(&cfg).unwrap();
+    let mut rng =
+        mf_stats::mf_core::streams::stream(5, 0, mf_stats::mf_core::streams::Purpose::Probe);
+    let groups: Vec<(usize, Vec<CellResult>)> = cfg
+        .widths
+        .iter()
+        .map(|&n| {
+            let cells = (0..cfg.replicas)
+                .map(|r| {
+                    let outputs = probe
+                        .y()
+                        .iter()
+                        .map(|y| {
+                            let g: f64 = StandardNormal.sample(&mut rng);
+                            y + g / (n as f64).sqrt()
+                        })
+                        .collect();
+                    CellResult {
+                        n,
+                        replica: r,
+                        batch: 1,
+                        trace: vec![TraceRow {
+                            step: 1,
+                            time: 1.0,
+                            test_loss: 1.0,
+                            relative_test_loss: 1.0,
+                            train_loss: None,
+                            batch_loss: None,
+                            dt: None,
+                            rejected: None,
+                            mc_test_loss: None,
+                        }],
+                        probe: vec![ProbeRow {
+                            step: 1,
+                            time: 1.0,
+                            outputs,
+                        }],
+                        final_c: vec![],
+                        final_z: vec![],
+                    }
+                })
+                .collect();
+            (n, cells)
+        })
+        .collect();
+    let (fit, data) = fit_groups(&cfg, &groups, &probe);
+    let f = fit.unwrap();
+    assert!(
+        f.beta_interval[0] < -1.0 && -1.0 < f.beta_interval[1],
+        "{f:?}"
+    );
+    assert!((f.beta + 1.0).abs() < 0.1, "{f:?}");
+    // the per-width value is ½ mean Var ≈ 1/(2n)
+    for (n, v, _, _) in data {
+        assert!((v * 2.0 * n as f64 - 1.0).abs() < 0.15, "n={n}: {v}");
+    }
+}
