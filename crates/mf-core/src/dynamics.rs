@@ -69,6 +69,33 @@ impl Workspace {
     }
 }
 
+/// The forward pass on one chunk: f_n into `ws.fn_out`, the residuals r_p = y_p − f_n(x_p) into
+/// `ws.resid`; adds every r_p² to `sq` in p order (one running sum across chunks).
+fn forward_residuals(
+    unit: &dyn Unit,
+    net: &Network,
+    x: MatRef<'_, f64>,
+    y: &[f64],
+    ws: &mut Workspace,
+    sq: &mut f64,
+    par: Par,
+) {
+    let b = x.nrows();
+    unit.forward(
+        net.z.as_ref(),
+        x,
+        &net.c,
+        &mut ws.scratch,
+        &mut ws.buf,
+        &mut ws.fn_out,
+        par,
+    );
+    for ((r, yp), fp) in ws.resid[..b].iter_mut().zip(y).zip(&ws.fn_out[..b]) {
+        *r = yp - fp;
+        *sq += *r * *r;
+    }
+}
+
 /// Computes the velocity of every particle on `points` into `vel` and returns the loss on
 /// those points before the move, ½ (1/P) Σ_p r_p².
 pub fn velocity(
@@ -88,19 +115,7 @@ pub fn velocity(
     while start < total {
         let b = ws.chunk.min(total - start);
         let (x, y) = points.chunk(start, b);
-        unit.forward(
-            net.z.as_ref(),
-            x,
-            &net.c,
-            &mut ws.scratch,
-            &mut ws.buf,
-            &mut ws.fn_out,
-            par,
-        );
-        for ((r, yp), fp) in ws.resid[..b].iter_mut().zip(y).zip(&ws.fn_out[..b]) {
-            *r = yp - fp;
-            sq += *r * *r;
-        }
+        forward_residuals(unit, net, x, y, ws, &mut sq, par);
         unit.contract(
             net.z.as_ref(),
             x,
@@ -145,18 +160,7 @@ pub fn loss(
     while start < total {
         let b = ws.chunk.min(total - start);
         let (x, y) = points.chunk(start, b);
-        unit.forward(
-            net.z.as_ref(),
-            x,
-            &net.c,
-            &mut ws.scratch,
-            &mut ws.buf,
-            &mut ws.fn_out,
-            par,
-        );
-        for (yp, fp) in y.iter().zip(&ws.fn_out[..b]) {
-            sq += (yp - fp) * (yp - fp);
-        }
+        forward_residuals(unit, net, x, y, ws, &mut sq, par);
         start += b;
     }
     0.5 * sq / total as f64

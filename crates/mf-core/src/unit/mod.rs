@@ -122,6 +122,34 @@ pub trait Unit: Send + Sync {
     }
 }
 
+/// G = Φ · diag(r) X̃: scales the rows of X̃ by the residuals into `xr`, then one product of the
+/// n × B buffer with it into `out` (n × (d+1)). Shared by the units whose contraction is a single
+/// product against the points (RBF with Φ, ReLU with the indicator).
+pub(crate) fn weighted_points_product(
+    buf: &[f64],
+    n: usize,
+    x: MatRef<'_, f64>,
+    r: &[f64],
+    mut xr: MatMut<'_, f64>,
+    out: MatMut<'_, f64>,
+    par: Par,
+) {
+    let b = x.nrows();
+    for k in 0..x.ncols() {
+        for p in 0..b {
+            xr[(p, k)] = r[p] * x[(p, k)];
+        }
+    }
+    spin_target::linalg::matmul_rows(
+        out,
+        faer::Accum::Replace,
+        MatRef::from_column_major_slice(&buf[..n * b], n, b),
+        xr.as_ref(),
+        1.0,
+        par,
+    );
+}
+
 /// The units shipped with the crate, by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -14,10 +14,10 @@
 //! nearly constant over the data and the loss stalls near C_f/2 for a long time).
 //! Initial centres: uniform on S^{d-1}(R).
 
-use super::Unit;
+use super::{Unit, weighted_points_product};
 use crate::fastexp::exp_in_place;
 use crate::streams::StreamRng;
-use faer::prelude::{Reborrow, ReborrowMut};
+use faer::prelude::ReborrowMut;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 use spin_target::linalg::matmul_rows as matmul;
@@ -114,20 +114,8 @@ impl Unit for Rbf {
         mut out: MatMut<'_, f64>,
         par: Par,
     ) {
-        let (n, d, b) = (z.nrows(), z.ncols(), x.nrows());
-        for k in 0..=d {
-            for p in 0..b {
-                xr[(p, k)] = r[p] * x[(p, k)];
-            }
-        }
-        matmul(
-            out.rb_mut(),
-            Accum::Replace,
-            MatRef::from_column_major_slice(&buf[..n * b], n, b),
-            xr.rb(),
-            1.0,
-            par,
-        );
+        let (n, d) = (z.nrows(), z.ncols());
+        weighted_points_product(buf, n, x, r, xr.rb_mut(), out.rb_mut(), par);
         let inv_s2 = 1.0 / (self.sigma * self.sigma);
         for k in 0..d {
             for i in 0..n {

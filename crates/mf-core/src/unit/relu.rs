@@ -8,9 +8,9 @@
 //! G = H · diag(r) X̃ (one product) h_i = G_i and, by positive homogeneity, g_i = z_i · G_i.
 //! Initial law: a uniform on the unit sphere S^{d-1}, b = 0 (so a·x is of order R/√d = 1).
 
-use super::Unit;
+use super::{Unit, weighted_points_product};
 use crate::streams::StreamRng;
-use faer::prelude::{Reborrow, ReborrowMut};
+use faer::prelude::ReborrowMut;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 use spin_target::linalg::matmul_rows as matmul;
@@ -102,18 +102,14 @@ impl Unit for Relu {
         mut out: MatMut<'_, f64>,
         par: Par,
     ) {
-        let (n, q, b) = (z.nrows(), z.ncols(), x.nrows());
-        for k in 0..q {
-            for p in 0..b {
-                xr[(p, k)] = r[p] * x[(p, k)];
-            }
-        }
-        matmul(
+        let (n, q) = (z.nrows(), z.ncols());
+        weighted_points_product(
+            buf,
+            n,
+            x,
+            r,
+            xr.rb_mut(),
             out.rb_mut().subcols_mut(0, q),
-            Accum::Replace,
-            MatRef::from_column_major_slice(&buf[..n * b], n, b),
-            xr.rb(),
-            1.0,
             par,
         );
         for i in 0..n {
