@@ -51,8 +51,9 @@ pub struct RunArgs {
     /// Test-loss evaluations per decade of steps.
     #[arg(long, default_value_t = 10)]
     pub evals_per_decade: u32,
-    /// Time stepping: fixed (Euler, step --dt) or adaptive (exact mode; the default there).
-    #[arg(long, value_parser = ["fixed", "adaptive"])]
+    /// Time stepping: fixed (Euler, step --dt), adaptive (exact mode; the default there) or
+    /// backtracking (exact mode: descent-only Euler, the baseline).
+    #[arg(long, value_parser = ["fixed", "adaptive", "backtracking"])]
     pub step_rule: Option<String>,
     /// Local-error tolerance of adaptive steps.
     #[arg(long, default_value_t = DEFAULT_TOL, allow_negative_numbers = true)]
@@ -116,12 +117,10 @@ impl RunArgs {
         };
         cfg.init_z = InitZ::Sphere;
         cfg.evals_per_decade = self.evals_per_decade;
-        cfg.step_rule = self.step_rule.as_deref().map(|r| {
-            if r == "adaptive" {
-                StepRule::Adaptive
-            } else {
-                StepRule::Fixed
-            }
+        cfg.step_rule = self.step_rule.as_deref().map(|r| match r {
+            "adaptive" => StepRule::Adaptive,
+            "backtracking" => StepRule::Backtracking,
+            _ => StepRule::Fixed,
         });
         cfg.tol = self.tol;
         cfg.dt_max = self.dt_max;

@@ -29,6 +29,9 @@ pub enum StepRule {
     /// Error-controlled Bogacki–Shampine 3(2) steps with a loss-descent check (exact mode only);
     /// Δt is the first step and the spacing of the evaluation grid.
     Adaptive,
+    /// Backtracking Euler on the exact loss (exact mode only): descent-only, no local-error
+    /// bound; the baseline the adaptive rule is compared to.
+    Backtracking,
 }
 
 impl Mode {
@@ -232,7 +235,7 @@ impl TrainConfig {
                 "gd, sgd or online for --units relu (exact mode has closed forms for rbf only)",
             ));
         }
-        if self.resolved_step_rule() == StepRule::Adaptive && self.mode != Mode::Exact {
+        if self.resolved_step_rule() != StepRule::Fixed && self.mode != Mode::Exact {
             return Err(TrainError::config(
                 "step_rule",
                 "fixed unless --mode exact (adaptive steps need the exact loss)",

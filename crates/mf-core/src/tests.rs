@@ -496,3 +496,29 @@ fn gd_on_a_growing_training_set_converges_to_the_exact_flow() {
     assert!(d2 < d1 / 2.0 && d3 < d2 / 2.0, "{d1} {d2} {d3}");
     assert!(d3 < 0.02, "{d3}");
 }
+
+#[test]
+fn backtracking_euler_descends_and_reaches_the_time() {
+    use crate::config::StepRule;
+    let mut cfg = exact_config(12, 400, 0.5);
+    cfg.step_rule = Some(StepRule::Backtracking);
+    let mut t = Trainer::new(cfg, Par::Seq).unwrap();
+    t.run(400, &mut |_| {}, &mut |_| Ok(())).unwrap();
+    let tr = t.trace();
+    assert_eq!(tr.last().unwrap().time, 200.0);
+    for w in tr.windows(2) {
+        assert!(
+            w[1].test_loss <= w[0].test_loss + 1e-12,
+            "{} -> {}",
+            w[0].test_loss,
+            w[1].test_loss
+        );
+    }
+    // and it agrees with the error-controlled rule to within 1 % at t = 200
+    let reference = final_loss(exact_config(12, 400, 0.5));
+    let l = tr.last().unwrap().test_loss;
+    assert!(
+        ((l - reference) / reference).abs() < 0.01,
+        "{l} vs {reference}"
+    );
+}

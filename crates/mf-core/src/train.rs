@@ -3,6 +3,7 @@
 use crate::config::{Mode, StepRule, TrainConfig};
 use crate::dynamics::{ForwardEuler, Integrator, Velocity, Workspace, loss, velocity};
 use crate::error::TrainError;
+use crate::exact::adaptive::AdaptiveMethod;
 use crate::exact::{AdaptiveStepper, ExactRbf, ExactWorkspace};
 use crate::network::Network;
 use crate::output::TraceRow;
@@ -153,13 +154,18 @@ impl Trainer {
         let ws = Workspace::new(config.width, q, d, per_step.max(config.test_size));
         let exact = (config.mode == Mode::Exact).then(|| {
             let ex = ExactRbf::new(model.clone(), config.resolved_sigma());
-            let stepper = (config.resolved_step_rule() == StepRule::Adaptive).then(|| {
-                AdaptiveStepper::new(
+            let rule = config.resolved_step_rule();
+            let stepper = (rule != StepRule::Fixed).then(|| {
+                let mut st = AdaptiveStepper::new(
                     &net,
                     config.dt,
                     config.dt_max.unwrap_or(f64::INFINITY),
                     config.tol,
-                )
+                );
+                if rule == StepRule::Backtracking {
+                    st.method = AdaptiveMethod::BacktrackingEuler;
+                }
+                st
             });
             ExactState {
                 ex,
@@ -230,7 +236,7 @@ impl Trainer {
             t.data_rng = stream_from_state(ck.data_rng);
         }
         t.step = ck.step;
-        t.time = if t.config.resolved_step_rule() == StepRule::Adaptive {
+        t.time = if t.config.resolved_step_rule() != StepRule::Fixed {
             ck.time
         } else {
             ck.step as f64 * t.config.dt

@@ -29,9 +29,21 @@ pub struct StepOutcome {
     pub loss_after: f64,
 }
 
+/// The rule of an [`AdaptiveStepper`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdaptiveMethod {
+    /// Bogacki–Shampine 3(2) with local-error control and the loss-descent check.
+    BogackiShampine,
+    /// Forward Euler with the loss-descent check only (backtracking: halve on a rise, grow by
+    /// 1.25 after a success). It bounds no local error: kept as the baseline it is compared to.
+    BacktrackingEuler,
+}
+
 /// Adaptive Bogacki–Shampine stepper with loss-descent check. Holds its stage buffers.
 #[derive(Clone, Debug)]
 pub struct AdaptiveStepper {
+    /// The rule.
+    pub method: AdaptiveMethod,
     /// Step size to try next.
     pub h: f64,
     /// Largest step size.
@@ -54,6 +66,7 @@ impl AdaptiveStepper {
     pub fn new(net: &Network, h0: f64, h_max: f64, tol: f64) -> Self {
         let (n, q) = (net.width(), net.z.ncols());
         Self {
+            method: AdaptiveMethod::BogackiShampine,
             h: h0.min(h_max),
             h_max,
             h_floor: 1e-14 * h0.min(h_max),
@@ -85,6 +98,9 @@ impl AdaptiveStepper {
         if !self.have_k1 {
             self.loss0 = velocity(net, &mut self.k[0]);
             self.have_k1 = true;
+        }
+        if self.method == AdaptiveMethod::BacktrackingEuler {
+            return self.euler_step(net, max_dt, floor, velocity);
         }
         loop {
             let h = self.h.min(max_dt);
@@ -138,6 +154,40 @@ impl AdaptiveStepper {
             } else {
                 shrink.clamp(0.2, 0.9)
             };
+        }
+    }
+
+    fn euler_step(
+        &mut self,
+        net: &mut Network,
+        max_dt: f64,
+        floor: f64,
+        velocity: &mut dyn FnMut(&Network, &mut Velocity) -> f64,
+    ) -> Option<StepOutcome> {
+        loop {
+            let h = self.h.min(max_dt);
+            if h.is_nan() || h <= self.h_floor || !self.loss0.is_finite() {
+                return None;
+            }
+            combine(&mut self.stage, net, h, &[(1.0, 0)], &self.k);
+            let loss1 = velocity(&self.stage, &mut self.k[3]);
+            if !(loss1.is_nan() || loss1 > self.loss0 + floor) {
+                std::mem::swap(net, &mut self.stage);
+                self.k.swap(0, 3);
+                let out = StepOutcome {
+                    dt: h,
+                    loss_before: self.loss0,
+                    loss_after: loss1,
+                };
+                self.loss0 = loss1;
+                self.accepted += 1;
+                if h == self.h {
+                    self.h = (1.25 * h).min(self.h_max);
+                }
+                return Some(out);
+            }
+            self.rejected += 1;
+            self.h = 0.5 * h;
         }
     }
 
