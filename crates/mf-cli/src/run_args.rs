@@ -51,9 +51,10 @@ pub struct RunArgs {
     /// Test-loss evaluations per decade of steps.
     #[arg(long, default_value_t = 10)]
     pub evals_per_decade: u32,
-    /// Time stepping: fixed (Euler, step --dt), adaptive (exact mode; the default there) or
-    /// backtracking (exact mode: descent-only Euler, the baseline).
-    #[arg(long, value_parser = ["fixed", "adaptive", "backtracking"])]
+    /// Time stepping: fixed (Euler, step --dt); exact mode only: adaptive (Bogacki–Shampine 3(2),
+    /// the default there), euler-heun (Euler with an embedded error estimate, one evaluation per
+    /// step) or backtracking (descent-only Euler, the baseline).
+    #[arg(long, value_parser = ["fixed", "adaptive", "euler-heun", "backtracking"])]
     pub step_rule: Option<String>,
     /// Local-error tolerance of adaptive steps.
     #[arg(long, default_value_t = DEFAULT_TOL, allow_negative_numbers = true)]
@@ -120,6 +121,7 @@ impl RunArgs {
         cfg.step_rule = self.step_rule.as_deref().map(|r| match r {
             "adaptive" => StepRule::Adaptive,
             "backtracking" => StepRule::Backtracking,
+            "euler-heun" => StepRule::EulerHeun,
             _ => StepRule::Fixed,
         });
         cfg.tol = self.tol;

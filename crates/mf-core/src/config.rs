@@ -22,7 +22,7 @@ pub enum Mode {
 
 /// How time advances.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum StepRule {
     /// Forward Euler with the fixed step Δt.
     Fixed,
@@ -30,8 +30,11 @@ pub enum StepRule {
     /// Δt is the first step and the spacing of the evaluation grid.
     Adaptive,
     /// Backtracking Euler on the exact loss (exact mode only): descent-only, no local-error
-    /// bound; the baseline the adaptive rule is compared to.
+    /// bound; the baseline the adaptive rules are compared to.
     Backtracking,
+    /// Euler with the embedded Heun error estimate and the descent check (exact mode only):
+    /// one velocity evaluation per step, local error bounded.
+    EulerHeun,
 }
 
 impl Mode {

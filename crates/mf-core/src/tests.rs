@@ -522,3 +522,22 @@ fn backtracking_euler_descends_and_reaches_the_time() {
         "{l} vs {reference}"
     );
 }
+
+#[test]
+fn euler_heun_bounds_the_time_error_with_one_evaluation_per_step() {
+    use crate::config::StepRule;
+    // t = 1000: 4× tighter tolerance changes the loss by < 0.5 %, and it agrees with the
+    // Bogacki–Shampine rule to 0.5 %
+    let mut a = exact_config(32, 2000, 0.5);
+    a.init_c = InitC::Zero;
+    a.step_rule = Some(StepRule::EulerHeun);
+    a.tol = 1e-4;
+    let mut b = a.clone();
+    b.tol = a.tol / 4.0;
+    let (la, lb) = (final_loss(a), final_loss(b));
+    assert!(((la - lb) / lb).abs() < 5e-3, "{la} vs {lb}");
+    let mut r = exact_config(32, 2000, 0.5);
+    r.init_c = InitC::Zero;
+    let lr = final_loss(r);
+    assert!(((lb - lr) / lr).abs() < 5e-3, "{lb} vs {lr}");
+}

@@ -162,9 +162,11 @@ impl Trainer {
                     config.dt_max.unwrap_or(f64::INFINITY),
                     config.tol,
                 );
-                if rule == StepRule::Backtracking {
-                    st.method = AdaptiveMethod::BacktrackingEuler;
-                }
+                st.method = match rule {
+                    StepRule::Backtracking => AdaptiveMethod::BacktrackingEuler,
+                    StepRule::EulerHeun => AdaptiveMethod::EulerHeun,
+                    _ => AdaptiveMethod::BogackiShampine,
+                };
                 st
             });
             ExactState {

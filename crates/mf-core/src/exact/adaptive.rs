@@ -37,6 +37,11 @@ pub enum AdaptiveMethod {
     /// Forward Euler with the loss-descent check only (backtracking: halve on a rise, grow by
     /// 1.25 after a success). It bounds no local error: kept as the baseline it is compared to.
     BacktrackingEuler,
+    /// Forward Euler with the embedded Heun error estimate e = (h/2)(v(θ') − v(θ)) and the
+    /// loss-descent check. First-same-as-last: v(θ') is the next step's v(θ), so one velocity
+    /// evaluation per step, with the local error bounded like the Bogacki–Shampine rule's
+    /// (next step h · clamp(0.9 err^{−1/2}, 0.2, 2)).
+    EulerHeun,
 }
 
 /// Adaptive Bogacki–Shampine stepper with loss-descent check. Holds its stage buffers.
@@ -99,7 +104,7 @@ impl AdaptiveStepper {
             self.loss0 = velocity(net, &mut self.k[0]);
             self.have_k1 = true;
         }
-        if self.method == AdaptiveMethod::BacktrackingEuler {
+        if self.method != AdaptiveMethod::BogackiShampine {
             return self.euler_step(net, max_dt, floor, velocity);
         }
         loop {
@@ -171,7 +176,10 @@ impl AdaptiveStepper {
             }
             combine(&mut self.stage, net, h, &[(1.0, 0)], &self.k);
             let loss1 = velocity(&self.stage, &mut self.k[3]);
-            if !(loss1.is_nan() || loss1 > self.loss0 + floor) {
+            let heun = self.method == AdaptiveMethod::EulerHeun;
+            let err = if heun { self.heun_error(net, h) } else { 0.0 };
+            let rose = loss1.is_nan() || loss1 > self.loss0 + floor;
+            if !rose && err <= 1.0 && err.is_finite() {
                 std::mem::swap(net, &mut self.stage);
                 self.k.swap(0, 3);
                 let out = StepOutcome {
@@ -182,13 +190,44 @@ impl AdaptiveStepper {
                 self.loss0 = loss1;
                 self.accepted += 1;
                 if h == self.h {
-                    self.h = (1.25 * h).min(self.h_max);
+                    let grow = if !heun {
+                        1.25
+                    } else if err > 0.0 {
+                        (0.9 / err.sqrt()).clamp(0.2, 2.0)
+                    } else {
+                        2.0
+                    };
+                    self.h = (grow * h).min(self.h_max);
                 }
                 return Some(out);
             }
             self.rejected += 1;
-            self.h = 0.5 * h;
+            let shrink = if heun && !rose && err.is_finite() && err > 0.0 {
+                (0.9 / err.sqrt()).clamp(0.2, 0.9)
+            } else {
+                0.5
+            };
+            self.h = shrink * h;
         }
+    }
+
+    /// ‖(h/2)(k₄ − k₁) / (tol (1 + |θ|))‖_RMS: Heun minus Euler, k₄ = v(θ + h k₁).
+    fn heun_error(&self, net: &Network, h: f64) -> f64 {
+        let (k1, k4) = (&self.k[0], &self.k[3]);
+        let mut acc = 0.0;
+        for i in 0..net.c.len() {
+            let e = 0.5 * h * (k4.c[i] - k1.c[i]) / (self.tol * (1.0 + net.c[i].abs()));
+            acc += e * e;
+        }
+        let (n, q) = (net.z.nrows(), net.z.ncols());
+        for k in 0..q {
+            for i in 0..n {
+                let e = 0.5 * h * (k4.z[(i, k)] - k1.z[(i, k)])
+                    / (self.tol * (1.0 + net.z[(i, k)].abs()));
+                acc += e * e;
+            }
+        }
+        (acc / (net.c.len() + n * q) as f64).sqrt()
     }
 
     /// ‖h (−5/72 k₁ + 1/12 k₂ + 1/9 k₃ − 1/8 k₄) / (tol (1 + |θ|))‖_RMS.
