@@ -21,6 +21,7 @@
 //! form (`exact`, module [`exact`]).
 //!
 //! - [`unit`](mod@unit): the [`Unit`] trait, [`Rbf`] and [`Relu`] units;
+//! - [`target`]: the [`Target`] trait and the 3-spin [`SpinTarget`];
 //! - [`network`]: the particles and their initial law;
 //! - [`dynamics`]: velocities, losses and the [`Integrator`] trait (forward Euler);
 //! - [`train`]: a run with its streams, evaluation schedule, divergence check and checkpoints;
@@ -50,6 +51,7 @@ pub mod network;
 pub mod output;
 pub mod points;
 pub mod schedule;
+pub mod target;
 pub mod train;
 pub mod unit;
 
@@ -58,6 +60,7 @@ pub use dynamics::{ForwardEuler, Integrator, Velocity, Workspace};
 pub use error::TrainError;
 pub use network::{InitC, InitZ, Network};
 pub use points::PointSet;
+pub use target::{SpinTarget, Target};
 pub use train::{Checkpoint, Trainer};
 pub use unit::{Rbf, Relu, Unit, UnitKind};
 

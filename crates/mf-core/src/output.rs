@@ -106,10 +106,12 @@ pub fn trace_csv(rows: &[TraceRow]) -> String {
 pub struct TargetJson {
     /// Radius R of the data sphere.
     pub radius: f64,
-    /// Scale κ of the cubic form.
-    pub scale: f64,
-    /// a_pqr, flat, index (p·d + q)·d + r.
-    pub coefficients: Vec<f64>,
+    /// Scale κ of the cubic form (3-spin target).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<f64>,
+    /// a_pqr, flat, index (p·d + q)·d + r (3-spin target).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coefficients: Option<Vec<f64>>,
 }
 
 /// `state.json`: everything needed to evaluate f and f_n with no code of ours:
@@ -174,15 +176,16 @@ impl StateJson {
         let d = cfg.dim;
         let relu = t.unit().name() == "relu";
         let rows: Vec<Vec<f64>> = (0..net.width()).map(|i| net.z_row(i)).collect();
-        let model = t.model();
+        let target = t.target();
+        let model = target.spin_model();
         Self {
             units: t.unit().name().to_string(),
             dim: d,
             sigma: (!relu).then(|| cfg.resolved_sigma()),
             target: TargetJson {
-                radius: model.radius(),
-                scale: model.scale(),
-                coefficients: model.coefficients().to_vec(),
+                radius: target.radius(),
+                scale: model.map(|m| m.scale()),
+                coefficients: model.map(|m| m.coefficients().to_vec()),
             },
             c: net.c.clone(),
             z: rows.iter().map(|r| r[..d].to_vec()).collect(),
@@ -202,7 +205,7 @@ impl Summary {
         Self {
             sigma_used: (cfg.units == crate::unit::UnitKind::Rbf).then(|| cfg.resolved_sigma()),
             config: cfg,
-            zero_network_loss: t.model().zero_network_loss(),
+            zero_network_loss: t.target().zero_network_loss(),
             initial_test_loss: t.initial_test_loss(),
             test_loss: last.map(|r| r.test_loss).unwrap_or(f64::NAN),
             relative_test_loss: last.map(|r| r.relative_test_loss).unwrap_or(f64::NAN),

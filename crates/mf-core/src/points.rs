@@ -1,7 +1,8 @@
 //! Sets of data points with their target values, laid out for the batched passes.
 
+use crate::target::Target;
 use faer::{Mat, MatMut, MatRef, Par};
-use spin_target::{EnergyWorkspace, SpinModel, StreamRng, sample_sphere};
+use spin_target::{StreamRng, sample_sphere};
 
 /// P points x_p ∈ ℝ^d with targets y_p = f(x_p), stored as X̃ = [X, 1] (P × (d+1), the last
 /// column all ones, so biases and row sums come out of the same products).
@@ -24,24 +25,18 @@ impl PointSet {
         }
     }
 
-    /// A set of `len` points drawn uniformly on the sphere of `model` from `rng`, with y = f(x).
-    pub fn sample(model: &SpinModel, len: usize, rng: &mut StreamRng, par: Par) -> Self {
-        let mut s = Self::zeros(len, model.dim());
-        s.resample(model, rng, &mut EnergyWorkspace::new(model.dim()), par);
+    /// A set of `len` points drawn uniformly on the sphere of `target` from `rng`, with y = f(x).
+    pub fn sample(target: &dyn Target, len: usize, rng: &mut StreamRng, par: Par) -> Self {
+        let mut s = Self::zeros(len, target.dim());
+        s.resample(target, rng, par);
         s
     }
 
     /// Redraws every point uniformly on the sphere (in place, no allocation) and sets y = f(x).
-    pub fn resample(
-        &mut self,
-        model: &SpinModel,
-        rng: &mut StreamRng,
-        ws: &mut EnergyWorkspace,
-        par: Par,
-    ) {
+    pub fn resample(&mut self, target: &dyn Target, rng: &mut StreamRng, par: Par) {
         let d = self.dim();
-        sample_sphere(rng, model.radius(), self.x.as_mut().subcols_mut(0, d));
-        model.energies_into(self.x.as_ref().subcols(0, d), &mut self.y, ws, par);
+        sample_sphere(rng, target.radius(), self.x.as_mut().subcols_mut(0, d));
+        target.values_into(self.x.as_ref().subcols(0, d), &mut self.y, par);
     }
 
     /// Copies the points `idx` of `from` into the first `idx.len()` rows.
@@ -93,10 +88,10 @@ impl PointSet {
         &self.y
     }
 
-    /// Recomputes y = f(x) with `model`.
-    pub fn set_targets(&mut self, model: &SpinModel, ws: &mut EnergyWorkspace, par: Par) {
+    /// Recomputes y = f(x) with `target`.
+    pub fn set_targets(&mut self, target: &dyn Target, par: Par) {
         let d = self.dim();
-        model.energies_into(self.x.as_ref().subcols(0, d), &mut self.y, ws, par);
+        target.values_into(self.x.as_ref().subcols(0, d), &mut self.y, par);
     }
 
     /// Rows `start..start + len`: (X̃ chunk, y chunk).

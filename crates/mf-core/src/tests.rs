@@ -45,7 +45,8 @@ fn setup(
         InitC::Normal,
         &mut stream(seed, 0, Purpose::Init),
     );
-    let pts = PointSet::sample(&model, p, &mut stream(seed, 0, Purpose::Data), Par::Seq);
+    let target = crate::SpinTarget::new(model.clone());
+    let pts = PointSet::sample(&target, p, &mut stream(seed, 0, Purpose::Data), Par::Seq);
     (model, net, pts)
 }
 
@@ -540,4 +541,59 @@ fn euler_heun_bounds_the_time_error_with_one_evaluation_per_step() {
     r.init_c = InitC::Zero;
     let lr = final_loss(r);
     assert!(((lb - lr) / lr).abs() < 5e-3, "{lb} vs {lr}");
+}
+
+#[test]
+fn a_custom_target_trains_through_the_target_trait() {
+    use crate::Target;
+    use std::sync::Arc;
+    /// f(x) = x₁ on S^{d-1}(R): C_f = ½ E x₁² = R²/(2d).
+    struct FirstCoordinate {
+        dim: usize,
+    }
+    impl Target for FirstCoordinate {
+        fn dim(&self) -> usize {
+            self.dim
+        }
+        fn radius(&self) -> f64 {
+            (self.dim as f64).sqrt()
+        }
+        fn values_into(&self, x: faer::MatRef<'_, f64>, out: &mut [f64], _par: Par) {
+            for (p, o) in out.iter_mut().enumerate() {
+                *o = x[(p, 0)];
+            }
+        }
+        fn zero_network_loss(&self) -> f64 {
+            0.5 * self.radius().powi(2) / self.dim as f64
+        }
+    }
+    let cfg = small_config(UnitKind::Rbf, Mode::Online);
+    let target: Arc<dyn Target> = Arc::new(FirstCoordinate { dim: 5 });
+    let mut t = Trainer::with_target(
+        cfg.clone(),
+        Box::new(Rbf {
+            sigma: cfg.resolved_sigma(),
+        }),
+        target.clone(),
+        Par::Seq,
+    )
+    .unwrap();
+    t.run(1500, &mut |_| {}, &mut |_| Ok(())).unwrap();
+    let (first, last) = (&t.trace()[0], t.trace().last().unwrap());
+    // c(0) = 0: the initial loss is C_f up to the test set's sampling error
+    assert!(
+        (first.relative_test_loss - 1.0).abs() < 0.1,
+        "{}",
+        first.relative_test_loss
+    );
+    assert!(
+        last.relative_test_loss < 0.5 * first.relative_test_loss,
+        "{} -> {}",
+        first.relative_test_loss,
+        last.relative_test_loss
+    );
+    // exact mode needs the 3-spin target
+    let mut ex = cfg;
+    ex.mode = Mode::Exact;
+    assert!(Trainer::with_target(ex, Box::new(Rbf { sigma: 1.0 }), target, Par::Seq).is_err());
 }

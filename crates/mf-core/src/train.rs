@@ -10,11 +10,13 @@ use crate::output::TraceRow;
 use crate::points::PointSet;
 use crate::schedule::next_eval;
 use crate::streams::{Purpose, StreamRng, stream, stream_from_state, stream_state};
+use crate::target::{SpinTarget, Target};
 use crate::unit::Unit;
 use faer::{Mat, Par};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
-use spin_target::{EnergyWorkspace, SpinModel};
+use spin_target::SpinModel;
+use std::sync::Arc;
 
 /// Growth of the loss over its initial value beyond which a run is declared divergent.
 pub const DIVERGENCE_FACTOR: f64 = 1e6;
@@ -24,7 +26,7 @@ pub const DIVERGENCE_FACTOR: f64 = 1e6;
 pub struct Trainer {
     config: TrainConfig,
     unit: Box<dyn Unit>,
-    model: SpinModel,
+    target: Arc<dyn Target>,
     net: Network,
     test: PointSet,
     train: Option<PointSet>,
@@ -33,7 +35,6 @@ pub struct Trainer {
     data_rng: StreamRng,
     batch_rng: StreamRng,
     ws: Workspace,
-    energy_ws: EnergyWorkspace,
     integrator: ForwardEuler,
     exact: Option<ExactState>,
     step: u64,
@@ -97,34 +98,50 @@ impl Trainer {
         unit: Box<dyn Unit>,
         par: Par,
     ) -> Result<Self, TrainError> {
+        let target = spin_target_for(&config)?;
+        Self::with_target(config, unit, target, par)
+    }
+
+    /// As [`Trainer::with_unit`] with a target of your own (any [`Target`] of dimension
+    /// `config.dim`): the extension point for new targets. Exact mode needs the 3-spin target.
+    pub fn with_target(
+        config: TrainConfig,
+        unit: Box<dyn Unit>,
+        target: Arc<dyn Target>,
+        par: Par,
+    ) -> Result<Self, TrainError> {
         config.validate()?;
-        if config.mode == Mode::Exact && unit.name() != "rbf" {
+        if config.mode == Mode::Exact && (unit.name() != "rbf" || target.spin_model().is_none()) {
             return Err(TrainError::config(
                 "mode",
-                "gd, sgd or online for a custom unit",
+                "gd, sgd or online for a custom unit or target",
             ));
         }
-        let model =
-            SpinModel::new(config.dim, config.seed).map_err(|e| TrainError::Io(e.to_string()))?;
+        if target.dim() != config.dim {
+            return Err(TrainError::config(
+                "dim",
+                format!("the target's dimension {}", target.dim()),
+            ));
+        }
         let (seed, rep) = (config.seed, config.replica);
         let mut init_rng = stream(seed, rep, Purpose::Init);
         let net = Network::init(
             unit.as_ref(),
             config.width,
             config.dim,
-            model.radius(),
+            target.radius(),
             config.init_c,
             &mut init_rng,
         );
         let data_rng = stream(seed, rep, Purpose::Data);
         let batch_rng = stream(seed, rep, Purpose::Minibatch);
-        Self::assemble(config, par, model, unit, net, data_rng, batch_rng)
+        Self::assemble(config, par, target, unit, net, data_rng, batch_rng)
     }
 
     fn assemble(
         config: TrainConfig,
         par: Par,
-        model: SpinModel,
+        target: Arc<dyn Target>,
         unit: Box<dyn Unit>,
         net: Network,
         mut data_rng: StreamRng,
@@ -132,7 +149,7 @@ impl Trainer {
     ) -> Result<Self, TrainError> {
         let d = config.dim;
         let test = PointSet::sample(
-            &model,
+            target.as_ref(),
             config.test_size,
             &mut stream(config.seed, 0, Purpose::Test),
             par,
@@ -141,7 +158,12 @@ impl Trainer {
         let train = match config.mode {
             Mode::Gd | Mode::Sgd => {
                 let mut rng = stream(config.seed, config.replica, Purpose::Data);
-                Some(PointSet::sample(&model, config.train_size, &mut rng, par))
+                Some(PointSet::sample(
+                    target.as_ref(),
+                    config.train_size,
+                    &mut rng,
+                    par,
+                ))
             }
             Mode::Online | Mode::Exact => None,
         };
@@ -152,8 +174,12 @@ impl Trainer {
         let batch_len = if config.mode == Mode::Gd { 0 } else { per_step };
         let q = unit.param_dim(d);
         let ws = Workspace::new(config.width, q, d, per_step.max(config.test_size));
-        let exact = (config.mode == Mode::Exact).then(|| {
-            let ex = ExactRbf::new(model.clone(), config.resolved_sigma());
+        let exact = match (config.mode, target.spin_model()) {
+            (Mode::Exact, Some(model)) => Some(model.clone()),
+            _ => None,
+        }
+        .map(|model| {
+            let ex = ExactRbf::new(model, config.resolved_sigma());
             let rule = config.resolved_step_rule();
             let stepper = (rule != StepRule::Fixed).then(|| {
                 let mut st = AdaptiveStepper::new(
@@ -183,10 +209,9 @@ impl Trainer {
         Ok(Self {
             integrator: ForwardEuler::new(config.width, q),
             batch: PointSet::zeros(batch_len, d),
-            energy_ws: EnergyWorkspace::new(d),
             config,
             unit,
-            model,
+            target,
             net,
             test,
             train,
@@ -209,8 +234,7 @@ impl Trainer {
     pub fn from_checkpoint(ck: Checkpoint, par: Par) -> Result<Self, TrainError> {
         ck.config.validate()?;
         let config = ck.config.clone();
-        let model =
-            SpinModel::new(config.dim, config.seed).map_err(|e| TrainError::Io(e.to_string()))?;
+        let target = spin_target_for(&config)?;
         let unit = config.unit();
         let q = unit.param_dim(config.dim);
         if ck.c.len() != config.width
@@ -228,7 +252,7 @@ impl Trainer {
         let mut t = Self::assemble(
             config,
             par,
-            model,
+            target,
             unit,
             net,
             stream_from_state(ck.data_rng),
@@ -323,7 +347,7 @@ impl Trainer {
         let t_end = until as f64 * dt;
         let position = |t: f64| (t / dt + 1e-9).floor() as u64;
         let mut next = next_eval(position(self.time), per_decade).min(until);
-        let floor = 1e-12 * self.model.zero_network_loss();
+        let floor = 1e-12 * self.target.zero_network_loss();
         let par = self.par;
         while self.time < t_end {
             let target = next as f64 * dt;
@@ -388,7 +412,7 @@ impl Trainer {
             }
             Mode::Online => {
                 self.batch
-                    .resample(&self.model, &mut self.data_rng, &mut self.energy_ws, par);
+                    .resample(self.target.as_ref(), &mut self.data_rng, par);
                 &self.batch
             }
         };
@@ -405,7 +429,7 @@ impl Trainer {
     fn finish_step(&mut self, l: f64) -> Result<f64, TrainError> {
         self.step += 1;
         self.time = self.step as f64 * self.config.dt;
-        let reference = self.initial_test_loss.max(self.model.zero_network_loss());
+        let reference = self.initial_test_loss.max(self.target.zero_network_loss());
         if !l.is_finite() || l > DIVERGENCE_FACTOR * reference {
             return Err(TrainError::Diverged {
                 step: self.step,
@@ -431,7 +455,7 @@ impl Trainer {
             .train
             .as_ref()
             .map(|t| loss(self.unit.as_ref(), &self.net, t, &mut self.ws, par));
-        let cf = self.model.zero_network_loss();
+        let cf = self.target.zero_network_loss();
         let adaptive = self.stepper().map(|st| (st.h, st.rejected));
         let last_dt = adaptive.map(|_| {
             let prev = self.trace.last().map(|r| (r.step, r.time));
@@ -475,8 +499,8 @@ impl Trainer {
         self.unit.as_ref()
     }
     /// The target.
-    pub fn model(&self) -> &SpinModel {
-        &self.model
+    pub fn target(&self) -> &dyn Target {
+        self.target.as_ref()
     }
     /// The particles.
     pub fn network(&self) -> &Network {
@@ -506,6 +530,13 @@ impl Trainer {
     pub fn workspace_mut(&mut self) -> (&Network, &dyn Unit, &mut Workspace) {
         (&self.net, self.unit.as_ref(), &mut self.ws)
     }
+}
+
+/// The 3-spin target of a config: coefficients from the target stream of its seed.
+fn spin_target_for(config: &TrainConfig) -> Result<Arc<dyn Target>, TrainError> {
+    let model = SpinModel::new(config.dim, config.seed)
+        .map_err(|e| TrainError::config("dim", e.to_string()))?;
+    Ok(Arc::new(SpinTarget::new(model)))
 }
 
 /// Partial Fisher–Yates: after the call, `perm[..p]` is a uniform random p-subset of the

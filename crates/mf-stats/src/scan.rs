@@ -257,7 +257,7 @@ pub fn probe_set(cfg: &ScanConfig) -> Result<PointSet, TrainError> {
     let model = mf_core::spin_target::SpinModel::new(cfg.base.dim, cfg.base.seed)
         .map_err(|e| TrainError::Io(e.to_string()))?;
     Ok(PointSet::sample(
-        &model,
+        &mf_core::SpinTarget::new(model),
         cfg.probe_size,
         &mut stream(cfg.base.seed, 0, Purpose::Probe),
         Par::Seq,

@@ -185,12 +185,8 @@ fn exact_loss_agrees_with_the_monte_carlo_test_loss() {
         let mut ws = ExactWorkspace::new(n, d);
         let exact = ex.loss(&net, &mut ws, Par::rayon(0));
         let m = 1_000_000;
-        let pts = PointSet::sample(
-            ex.model(),
-            m,
-            &mut stream(5, 0, Purpose::Test),
-            Par::rayon(0),
-        );
+        let target = crate::SpinTarget::new(ex.model().clone());
+        let pts = PointSet::sample(&target, m, &mut stream(5, 0, Purpose::Test), Par::rayon(0));
         let unit = Rbf { sigma: ex.sigma() };
         let mut w = Workspace::new(n, d, d, m);
         let mc = loss(&unit, &net, &pts, &mut w, Par::rayon(0));
