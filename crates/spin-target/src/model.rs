@@ -252,13 +252,23 @@ impl SpinModel {
             let rows = CHUNK_ROWS.min(x.nrows() - row0);
             let xc = x.subrows(row0, rows);
             let mut kron = ws.kron.as_mut().subrows_mut(0, rows);
-            for q in 0..d {
-                for r in 0..d {
-                    let mut col = kron.rb_mut().col_mut(q * d + r);
-                    for p in 0..rows {
-                        col[p] = xc[(p, q)] * xc[(p, r)];
-                    }
+            // column (q, r) of X ⊙ X is x_q ∘ x_r: elementwise, so any split gives the same bits
+            let fill = |qr: usize, mut col: MatMut<'_, f64>| {
+                let (q, r) = (qr / d, qr % d);
+                for p in 0..rows {
+                    col[(p, 0)] = xc[(p, q)] * xc[(p, r)];
                 }
+            };
+            if matches!(par, Par::Seq) {
+                for qr in 0..d * d {
+                    fill(qr, kron.rb_mut().subcols_mut(qr, 1));
+                }
+            } else {
+                use rayon::prelude::*;
+                kron.rb_mut()
+                    .par_col_chunks_mut(1)
+                    .enumerate()
+                    .for_each(|(qr, col)| fill(qr, col));
             }
             let mut g = ws.prod.as_mut().subrows_mut(0, rows);
             matmul_rows(
