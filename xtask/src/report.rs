@@ -61,6 +61,12 @@ pub fn report(info: &RunInfo, figures: &[(String, String)], claims: &[Claim]) ->
     for (label, secs, cells) in &info.scans {
         s.push_str(&format!("| {label} | {cells} | {secs:.1} |\n"));
     }
+    let total: f64 = info.scans.iter().map(|x| x.1).sum();
+    s.push_str(&format!(
+        "| **total** | {} | {total:.1} (≈ {:.0} min of wall time on 2 cores) |\n",
+        info.scans.iter().map(|x| x.2).sum::<usize>(),
+        total / 120.0
+    ));
     s.push_str("\nVerdicts: **agrees**, **disagrees**, or **not resolved at this scale** (the measurement cannot decide the claim with these widths, replicas and times; the reason is given).\n\n");
     s.push_str(
         "## Summary\n\n| figure | claim | measured | verdict |\n| --- | --- | --- | --- |\n",
