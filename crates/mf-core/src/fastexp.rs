@@ -111,52 +111,6 @@ pub fn exp_in_place(v: &mut [f64]) {
     exp_slice(v)
 }
 
-#[inline(always)]
-fn rbf_column_impl(v: &mut [f64], zs: &[f64], c: &[f64], xsq: f64, inv: f64) -> f64 {
-    let n = v.len();
-    let (zs, c) = (&zs[..n], &c[..n]);
-    let mut acc = 0.0;
-    let mut i = 0;
-    while i + LANES <= n {
-        let mut a = [0.0; LANES];
-        for j in 0..LANES {
-            a[j] = (2.0 * v[i + j] - zs[i + j] - xsq) * inv;
-        }
-        exp_lanes(&mut a);
-        for j in 0..LANES {
-            v[i + j] = a[j];
-            acc += c[i + j] * a[j];
-        }
-        i += LANES;
-    }
-    for k in i..n {
-        let e = exp((2.0 * v[k] - zs[k] - xsq) * inv);
-        v[k] = e;
-        acc += c[k] * e;
-    }
-    acc
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn rbf_column_avx2(v: &mut [f64], zs: &[f64], c: &[f64], xsq: f64, inv: f64) -> f64 {
-    rbf_column_impl(v, zs, c, xsq, inv)
-}
-
-/// One column of the RBF forward pass, fused: v_i ← exp((2 v_i − zs_i − xsq) · inv) and the
-/// return value Σ_i c_i v_i, summed in i order. The same bits as the three separate passes
-/// (argument, [`exp_in_place`], sequential dot product), in one sweep over the column.
-pub fn rbf_column(v: &mut [f64], zs: &[f64], c: &[f64], xsq: f64, inv: f64) -> f64 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the feature was detected at run time.
-            return unsafe { rbf_column_avx2(v, zs, c, xsq, inv) };
-        }
-    }
-    rbf_column_impl(v, zs, c, xsq, inv)
-}
-
 /// The portable path of [`exp_in_place`] (for tests comparing bits).
 pub fn exp_in_place_portable(v: &mut [f64]) {
     exp_slice(v)
@@ -195,28 +149,6 @@ mod tests {
             assert_eq!(a[i].to_bits(), exp(*x).to_bits());
             assert_eq!(b[i].to_bits(), a[i].to_bits());
         }
-        // the fused RBF column equals the three passes bit for bit
-        let n = 203;
-        let s0: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin() * 3.0).collect();
-        let zs: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64).collect();
-        let c: Vec<f64> = (0..n).map(|i| (i as f64 * 0.11).cos()).collect();
-        let (xsq, inv) = (5.0, 0.4);
-        let mut fused = s0.clone();
-        let acc = rbf_column(&mut fused, &zs, &c, xsq, inv);
-        let mut sep: Vec<f64> = s0
-            .iter()
-            .zip(&zs)
-            .map(|(v, z)| (2.0 * v - z - xsq) * inv)
-            .collect();
-        exp_in_place(&mut sep);
-        let acc2 = sep.iter().zip(&c).fold(0.0, |a, (v, ci)| a + ci * v);
-        assert_eq!(acc.to_bits(), acc2.to_bits());
-        assert!(
-            fused
-                .iter()
-                .zip(&sep)
-                .all(|(a, b)| a.to_bits() == b.to_bits())
-        );
         let mut v = vec![0.0, -1.0, 1.0, -800.0, 800.0, f64::NAN];
         exp_in_place(&mut v);
         assert_eq!(v[0], 1.0);

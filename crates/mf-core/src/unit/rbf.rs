@@ -15,7 +15,7 @@
 //! Initial centres: uniform on S^{d-1}(R).
 
 use super::{Unit, weighted_points_product};
-use crate::fastexp::rbf_column;
+use crate::fastexp::exp_in_place;
 use crate::streams::StreamRng;
 use faer::prelude::ReborrowMut;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -94,8 +94,14 @@ impl Unit for Rbf {
             .enumerate()
             .for_each(|(p, (col, f))| {
                 let xsq: f64 = (0..d).map(|k| x[(p, k)] * x[(p, k)]).sum();
-                // argument, exp and c·φ fused in one sweep of the column
-                *f = rbf_column(col, zsq, c, xsq, inv) * inv_n;
+                // three passes over one cache-resident column, each vectorised (a fused sweep
+                // measured 2× slower: the ordered sum serialises the exp lanes)
+                for (v, zs) in col.iter_mut().zip(zsq) {
+                    *v = (2.0 * *v - zs - xsq) * inv;
+                }
+                exp_in_place(col);
+                let acc: f64 = col.iter().zip(c).fold(0.0, |a, (v, ci)| a + ci * v);
+                *f = acc * inv_n;
             });
     }
 

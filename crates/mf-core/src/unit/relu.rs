@@ -78,15 +78,13 @@ impl Unit for Relu {
         buf.par_chunks_mut(n)
             .zip(fn_out[..b].par_iter_mut())
             .for_each(|(col, f)| {
+                // branch-free (the sign of a pre-activation is a coin flip for the predictor);
+                // adding c_i · 0 leaves the ordered sum's bits unchanged
                 let mut acc = 0.0;
                 for (v, ci) in col.iter_mut().zip(c) {
-                    let pre = *v;
-                    if pre > 0.0 {
-                        acc += ci * pre;
-                        *v = 1.0;
-                    } else {
-                        *v = 0.0;
-                    }
+                    let on = *v > 0.0;
+                    acc += ci * if on { *v } else { 0.0 };
+                    *v = if on { 1.0 } else { 0.0 };
                 }
                 *f = acc * inv_n;
             });
