@@ -597,3 +597,57 @@ fn a_custom_target_trains_through_the_target_trait() {
     ex.mode = Mode::Exact;
     assert!(Trainer::with_target(ex, Box::new(Rbf { sigma: 1.0 }), target, Par::Seq).is_err());
 }
+
+#[test]
+fn a_custom_integrator_plugs_into_the_trainer() {
+    use crate::config::StepRule;
+    use crate::dynamics::{Integrator, Velocity, apply};
+    /// Heun's method (explicit trapezoid): second order.
+    struct Heun {
+        k1: Velocity,
+        k2: Velocity,
+        stage: Network,
+    }
+    impl Integrator for Heun {
+        fn advance(
+            &mut self,
+            net: &mut Network,
+            dt: f64,
+            velocity: &mut dyn FnMut(&Network, &mut Velocity) -> f64,
+        ) -> f64 {
+            let l = velocity(net, &mut self.k1);
+            self.stage.clone_from(net);
+            apply(&mut self.stage, &self.k1, dt);
+            velocity(&self.stage, &mut self.k2);
+            apply(net, &self.k1, 0.5 * dt);
+            apply(net, &self.k2, 0.5 * dt);
+            l
+        }
+    }
+    let run = |dt: f64| {
+        let mut cfg = exact_config(8, (50.0 / dt) as u64, dt);
+        cfg.step_rule = Some(StepRule::Fixed);
+        let steps = cfg.steps;
+        let probe = Trainer::new(cfg.clone(), Par::Seq).unwrap();
+        let heun = Heun {
+            k1: Velocity::zeros(8, 5),
+            k2: Velocity::zeros(8, 5),
+            stage: probe.network().clone(),
+        };
+        let mut t = Trainer::new(cfg, Par::Seq)
+            .unwrap()
+            .with_integrator(Box::new(heun));
+        t.run(steps, &mut |_| {}, &mut |_| Ok(())).unwrap();
+        t.trace().last().unwrap().test_loss
+    };
+    let mut reference = exact_config(8, 100, 0.5);
+    reference.tol = 1e-10;
+    let l_ref = final_loss(reference);
+    let (e1, e2) = (run(1.0) - l_ref, run(0.5) - l_ref);
+    // second order: halving Δt divides the error by ≈ 4 (Euler: 2)
+    assert!(
+        (3.0..5.5).contains(&(e1 / e2)),
+        "error ratio {} ({e1:e}, {e2:e})",
+        e1 / e2
+    );
+}

@@ -35,7 +35,7 @@ pub struct Trainer {
     data_rng: StreamRng,
     batch_rng: StreamRng,
     ws: Workspace,
-    integrator: ForwardEuler,
+    integrator: Box<dyn Integrator>,
     exact: Option<ExactState>,
     step: u64,
     time: f64,
@@ -207,7 +207,7 @@ impl Trainer {
             Vec::new()
         };
         Ok(Self {
-            integrator: ForwardEuler::new(config.width, q),
+            integrator: Box::new(ForwardEuler::new(config.width, q)),
             batch: PointSet::zeros(batch_len, d),
             config,
             unit,
@@ -484,6 +484,14 @@ impl Trainer {
             });
         }
         Ok(())
+    }
+
+    /// Replaces the fixed-step rule (forward Euler by default) with `integrator`: the extension
+    /// point for new step rules. It is used by every fixed-step mode (gd, sgd, online, and exact
+    /// with `StepRule::Fixed`); its own state is not part of checkpoints.
+    pub fn with_integrator(mut self, integrator: Box<dyn Integrator>) -> Self {
+        self.integrator = integrator;
+        self
     }
 
     /// Changes the configured number of steps (to continue a run further than planned).
