@@ -534,10 +534,6 @@ impl Trainer {
     pub fn test_set(&self) -> &PointSet {
         &self.test
     }
-    /// The work arrays (to evaluate f_n elsewhere without allocating).
-    pub fn workspace_mut(&mut self) -> (&Network, &dyn Unit, &mut Workspace) {
-        (&self.net, self.unit.as_ref(), &mut self.ws)
-    }
 }
 
 /// The 3-spin target of a config: coefficients from the target stream of its seed.
@@ -548,8 +544,8 @@ fn spin_target_for(config: &TrainConfig) -> Result<Arc<dyn Target>, TrainError> 
 }
 
 /// Partial Fisher–Yates: after the call, `perm[..p]` is a uniform random p-subset of the
-/// indices, in random order. The swaps are recorded in `perm`'s tail-free way by
-/// [`undo_minibatch`] (the permutation is restored to the identity, so it carries no state).
+/// indices, in random order (no repeats within a minibatch). [`undo_minibatch`] then restores the
+/// identity, so the permutation carries no state from one step to the next.
 fn draw_minibatch(perm: &mut [usize], p: usize, rng: &mut StreamRng) {
     let m = perm.len();
     for k in 0..p {

@@ -25,7 +25,7 @@
 //! so the n² pair work is two scalars per unordered pair (K̂_ij and s_ij, one ₀F₁ evaluation);
 //! everything else is matrix products.
 
-use super::hyp0f1::{ln_hyp0f1, ln_hyp0f1_and_ratios};
+use super::hyp0f1::ln_hyp0f1_and_ratios;
 use super::table::PairTable;
 use crate::dynamics::Velocity;
 use crate::fastexp::exp_in_place;
@@ -340,9 +340,4 @@ fn row_dots(m: &[f64], c: &[f64], out: &mut [f64]) {
             *o += mij * cj;
         }
     }
-}
-
-/// ln ₀F₁(; d/2; R² u/4) = ln g(u), exposed for tests and diagnostics.
-pub fn ln_g(dim: usize, radius: f64, u: f64) -> f64 {
-    ln_hyp0f1(0.5 * dim as f64, radius * radius * u / 4.0)
 }
