@@ -128,15 +128,7 @@ impl AdaptiveStepper {
             let err = self.error_norm(net, h);
             let rose = loss1.is_nan() || loss1 > self.loss0 + floor;
             if err <= 1.0 && !rose && err.is_finite() {
-                std::mem::swap(net, &mut self.stage);
-                self.k.swap(0, 3);
-                let out = StepOutcome {
-                    dt: h,
-                    loss_before: self.loss0,
-                    loss_after: loss1,
-                };
-                self.loss0 = loss1;
-                self.accepted += 1;
+                let out = self.accept(net, h, loss1);
                 let grow = if err > 0.0 {
                     0.9 * err.powf(-1.0 / 3.0)
                 } else {
@@ -180,15 +172,7 @@ impl AdaptiveStepper {
             let err = if heun { self.heun_error(net, h) } else { 0.0 };
             let rose = loss1.is_nan() || loss1 > self.loss0 + floor;
             if !rose && err <= 1.0 && err.is_finite() {
-                std::mem::swap(net, &mut self.stage);
-                self.k.swap(0, 3);
-                let out = StepOutcome {
-                    dt: h,
-                    loss_before: self.loss0,
-                    loss_after: loss1,
-                };
-                self.loss0 = loss1;
-                self.accepted += 1;
+                let out = self.accept(net, h, loss1);
                 if h == self.h {
                     let grow = if !heun {
                         1.25
@@ -211,51 +195,68 @@ impl AdaptiveStepper {
         }
     }
 
-    /// ‖(h/2)(k₄ − k₁) / (tol (1 + |θ|))‖_RMS: Heun minus Euler, k₄ = v(θ + h k₁).
-    fn heun_error(&self, net: &Network, h: f64) -> f64 {
-        let (k1, k4) = (&self.k[0], &self.k[3]);
+    /// Takes the stage as the new state (its velocity k₄ becomes the next k₁) and reports the step.
+    fn accept(&mut self, net: &mut Network, h: f64, loss1: f64) -> StepOutcome {
+        std::mem::swap(net, &mut self.stage);
+        self.k.swap(0, 3);
+        let out = StepOutcome {
+            dt: h,
+            loss_before: self.loss0,
+            loss_after: loss1,
+        };
+        self.loss0 = loss1;
+        self.accepted += 1;
+        out
+    }
+
+    /// ‖e / (tol (1 + |θ|))‖_RMS over every parameter, with the error components e given for the
+    /// charges (`e_c(i)`) and the unit parameters (`e_z(i, k)`).
+    fn weighted_rms(
+        &self,
+        net: &Network,
+        e_c: impl Fn(usize) -> f64,
+        e_z: impl Fn(usize, usize) -> f64,
+    ) -> f64 {
         let mut acc = 0.0;
         for i in 0..net.c.len() {
-            let e = 0.5 * h * (k4.c[i] - k1.c[i]) / (self.tol * (1.0 + net.c[i].abs()));
-            acc += e * e;
+            let r = e_c(i) / (self.tol * (1.0 + net.c[i].abs()));
+            acc += r * r;
         }
         let (n, q) = (net.z.nrows(), net.z.ncols());
         for k in 0..q {
             for i in 0..n {
-                let e = 0.5 * h * (k4.z[(i, k)] - k1.z[(i, k)])
-                    / (self.tol * (1.0 + net.z[(i, k)].abs()));
-                acc += e * e;
+                let r = e_z(i, k) / (self.tol * (1.0 + net.z[(i, k)].abs()));
+                acc += r * r;
             }
         }
         (acc / (net.c.len() + n * q) as f64).sqrt()
     }
 
-    /// ‖h (−5/72 k₁ + 1/12 k₂ + 1/9 k₃ − 1/8 k₄) / (tol (1 + |θ|))‖_RMS.
+    /// Heun minus Euler, (h/2)(k₄ − k₁) with k₄ = v(θ + h k₁), in the weighted RMS norm.
+    fn heun_error(&self, net: &Network, h: f64) -> f64 {
+        let (k1, k4) = (&self.k[0], &self.k[3]);
+        self.weighted_rms(
+            net,
+            |i| 0.5 * h * (k4.c[i] - k1.c[i]),
+            |i, k| 0.5 * h * (k4.z[(i, k)] - k1.z[(i, k)]),
+        )
+    }
+
+    /// h (−5/72 k₁ + 1/12 k₂ + 1/9 k₃ − 1/8 k₄) (third- minus second-order solution), in the
+    /// weighted RMS norm.
     fn error_norm(&self, net: &Network, h: f64) -> f64 {
         let [k1, k2, k3, k4] = &self.k;
         let w = [-5.0 / 72.0, 1.0 / 12.0, 1.0 / 9.0, -1.0 / 8.0];
-        let mut acc = 0.0;
-        let mut count = 0usize;
-        for i in 0..net.c.len() {
-            let e = h * (w[0] * k1.c[i] + w[1] * k2.c[i] + w[2] * k3.c[i] + w[3] * k4.c[i]);
-            let s = self.tol * (1.0 + net.c[i].abs());
-            acc += (e / s) * (e / s);
-            count += 1;
-        }
-        let (n, q) = (net.z.nrows(), net.z.ncols());
-        for k in 0..q {
-            for i in 0..n {
-                let e = h
-                    * (w[0] * k1.z[(i, k)]
-                        + w[1] * k2.z[(i, k)]
-                        + w[2] * k3.z[(i, k)]
-                        + w[3] * k4.z[(i, k)]);
-                let s = self.tol * (1.0 + net.z[(i, k)].abs());
-                acc += (e / s) * (e / s);
-                count += 1;
-            }
-        }
-        (acc / count as f64).sqrt()
+        self.weighted_rms(
+            net,
+            |i| h * (w[0] * k1.c[i] + w[1] * k2.c[i] + w[2] * k3.c[i] + w[3] * k4.c[i]),
+            |i, k| {
+                h * (w[0] * k1.z[(i, k)]
+                    + w[1] * k2.z[(i, k)]
+                    + w[2] * k3.z[(i, k)]
+                    + w[3] * k4.z[(i, k)])
+            },
+        )
     }
 }
 
