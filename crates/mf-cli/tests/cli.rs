@@ -72,6 +72,26 @@ fn target_prints_the_contract_fields() {
 
 #[test]
 fn bad_input_is_one_line_naming_the_flag_with_status_2() {
+    // a valid `mf train` with one flag changed (or added) per case
+    let train = |changes: &[(&'static str, &'static str)]| {
+        let mut flags = vec![
+            ("--units", "rbf"),
+            ("--dim", "3"),
+            ("--width", "4"),
+            ("--steps", "5"),
+            ("--dt", "0.1"),
+            ("--out", "/tmp/x"),
+        ];
+        for &(flag, value) in changes {
+            match flags.iter_mut().find(|(f, _)| *f == flag) {
+                Some(slot) => slot.1 = value,
+                None => flags.push((flag, value)),
+            }
+        }
+        let mut args = vec!["train"];
+        args.extend(flags.into_iter().flat_map(|(f, v)| [f, v]));
+        args
+    };
     for (args, flag) in [
         (vec!["target", "--dim", "0"], "--dim"),
         (vec!["target", "--dim", "600"], "--dim"),
@@ -80,83 +100,22 @@ fn bad_input_is_one_line_naming_the_flag_with_status_2() {
             vec!["target", "--dim", "500", "--samples", "10000000"],
             "--samples",
         ),
+        (train(&[("--width", "0")]), "--width"),
+        (train(&[("--dt", "-1")]), "--dt"),
+        (train(&[("--dt", "NaN")]), "--dt"),
+        (train(&[("--batch", "0")]), "--batch"),
+        (train(&[("--units", "tanh")]), "--units"),
         (
-            vec![
-                "train", "--units", "rbf", "--dim", "3", "--width", "0", "--steps", "5", "--dt",
-                "0.1", "--out", "/tmp/x",
-            ],
-            "--width",
-        ),
-        (
-            vec![
-                "train", "--units", "rbf", "--dim", "3", "--width", "4", "--steps", "5", "--dt",
-                "-1", "--out", "/tmp/x",
-            ],
-            "--dt",
-        ),
-        (
-            vec![
-                "train", "--units", "rbf", "--dim", "3", "--width", "4", "--steps", "5", "--dt",
-                "NaN", "--out", "/tmp/x",
-            ],
-            "--dt",
-        ),
-        (
-            vec![
-                "train", "--units", "rbf", "--dim", "3", "--width", "4", "--steps", "5", "--dt",
-                "0.1", "--batch", "0", "--out", "/tmp/x",
-            ],
+            train(&[
+                ("--mode", "sgd"),
+                ("--batch", "100"),
+                ("--train-size", "50"),
+            ]),
             "--batch",
         ),
-        (
-            vec![
-                "train", "--units", "tanh", "--dim", "3", "--width", "4", "--steps", "5", "--dt",
-                "0.1", "--out", "/tmp/x",
-            ],
-            "--units",
-        ),
-        (
-            vec![
-                "train",
-                "--units",
-                "rbf",
-                "--dim",
-                "3",
-                "--width",
-                "4",
-                "--steps",
-                "5",
-                "--dt",
-                "0.1",
-                "--mode",
-                "sgd",
-                "--batch",
-                "100",
-                "--train-size",
-                "50",
-                "--out",
-                "/tmp/x",
-            ],
-            "--batch",
-        ),
-        (
-            vec![
-                "train",
-                "--units",
-                "rbf",
-                "--dim",
-                "3",
-                "--width",
-                "4",
-                "--steps",
-                "5",
-                "--dt",
-                "0.1",
-                "--out",
-                "/proc/forbidden/x",
-            ],
-            "--out",
-        ),
+        (train(&[("--out", "/proc/forbidden/x")]), "--out"),
+        (train(&[("--units", "relu"), ("--mode", "exact")]), "--mode"),
+        (train(&[("--step-rule", "adaptive")]), "--step-rule"),
     ] {
         let o = mf(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
