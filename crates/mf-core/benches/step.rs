@@ -93,6 +93,19 @@ fn bench_step(c: &mut Criterion) {
             })
         });
     }
+    // the online step's other work: drawing P points and the 3-spin target on them
+    let target = mf_core::SpinTarget::new(mf_core::spin_target::SpinModel::new(D, 1).unwrap());
+    let mut rng = mf_core::streams::stream(1, 0, mf_core::streams::Purpose::Samples);
+    let mut pts = mf_core::PointSet::zeros(P, D);
+    g.bench_function("online_sample_points", |b| {
+        b.iter(|| {
+            mf_core::spin_target::sample_sphere(&mut rng, 5.0, pts.x_mut());
+            black_box(&pts);
+        })
+    });
+    g.bench_function("online_target_values", |b| {
+        b.iter(|| pts.set_targets(&target, Par::rayon(0)))
+    });
     // 1 thread vs 2 threads
     for threads in [1usize, 2] {
         let pool = rayon::ThreadPoolBuilder::new()

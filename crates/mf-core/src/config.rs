@@ -1,6 +1,6 @@
 //! The configuration of one training run, with validation.
 
-use crate::dynamics::CHUNK;
+use crate::dynamics::chunk_len;
 use crate::error::TrainError;
 use crate::network::{InitC, InitZ};
 use crate::unit::{Rbf, Relu, Unit, UnitKind};
@@ -264,7 +264,7 @@ impl TrainConfig {
                 "an integer in 1..=1000",
             ));
         }
-        let chunk = self.points_per_step().max(self.test_size).min(CHUNK);
+        let chunk = chunk_len(self.width, self.points_per_step().max(self.test_size));
         if self.width.saturating_mul(chunk).saturating_mul(8) > MAX_BUFFER_BYTES {
             return Err(TrainError::config(
                 "width",

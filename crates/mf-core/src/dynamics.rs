@@ -16,10 +16,24 @@
 use crate::network::Network;
 use crate::points::PointSet;
 use crate::unit::Unit;
+use crate::unit::tiled::{TILE_COLS, partial_len};
 use faer::{Mat, MatRef, Par};
 
 /// Largest number of points processed at once (bounds the n × B buffer).
 pub const CHUNK: usize = 4096;
+
+/// Bytes of the n × B work buffer aimed at by [`chunk_len`]: small enough to stay in the last
+/// level cache between the forward pass and the contraction.
+pub const CHUNK_BYTES: usize = 8 << 20;
+
+/// Points per pass B for `width` units and `max_points` points: the largest multiple of
+/// [`TILE_COLS`] with n·B·8 ≤ [`CHUNK_BYTES`], within [TILE_COLS, CHUNK], and at most
+/// `max_points`. Depends on n and the point count only (never on threads), so the order of the
+/// sums over chunks is part of the run's definition.
+pub fn chunk_len(width: usize, max_points: usize) -> usize {
+    let fit = CHUNK_BYTES / 8 / width.max(1) / TILE_COLS * TILE_COLS;
+    max_points.clamp(1, fit.clamp(TILE_COLS, CHUNK))
+}
 
 /// Work arrays of the velocity and loss passes for one (n, q, d); allocated once per run.
 #[derive(Clone, Debug)]
@@ -54,13 +68,13 @@ impl Velocity {
 
 impl Workspace {
     /// Buffers for `width` units with `q` parameters in dimension `dim`, processing at most
-    /// `max_points` points per pass (capped at [`CHUNK`]).
+    /// `max_points` points per pass (B = [`chunk_len`]).
     pub fn new(width: usize, q: usize, dim: usize, max_points: usize) -> Self {
-        let chunk = max_points.clamp(1, CHUNK);
+        let chunk = chunk_len(width, max_points);
         Self {
             chunk,
             buf: vec![0.0; width * chunk],
-            scratch: vec![0.0; width],
+            scratch: vec![0.0; width + chunk + partial_len(width, chunk)],
             fn_out: vec![0.0; chunk],
             resid: vec![0.0; chunk],
             xr: Mat::zeros(chunk, dim + 1),

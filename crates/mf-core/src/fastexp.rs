@@ -4,7 +4,9 @@
 //! |r| ≤ ln 2 / 2), exp(r) by its Taylor polynomial of degree 13 (truncation error
 //! < (ln 2/2)^14 / 14! ≈ 4e-18, below half an ulp), and 2^k assembled from the exponent bits.
 //! Accuracy: within 2 ulp of the correctly rounded value on [−708, 709] (tested against the
-//! system `exp`); below −708 the result is flushed to 0 (the smallest normal number is
+//! system `exp`, both forms: [`exp_in_place`] evaluates the polynomial with separate multiplies
+//! and adds, [`exp_in_place_fused`] with fused multiply-adds, fewer operations for the particle
+//! step; each gives the same bits on every processor); below −708 the result is flushed to 0 (the smallest normal number is
 //! e^{−708.4}), above 709 it is +∞. NaN in gives NaN out.
 
 const LOG2E: f64 = std::f64::consts::LOG2_E;
@@ -34,13 +36,31 @@ const C: [f64; 14] = [
 /// exp(x) for one value (same arithmetic as [`exp_in_place`]).
 #[inline(always)]
 pub fn exp(x: f64) -> f64 {
+    exp_one::<false>(x)
+}
+
+/// exp(x) for one value with the polynomial in fused multiply-adds (same arithmetic as
+/// [`exp_in_place_fused`]).
+#[inline(always)]
+pub fn exp_fused(x: f64) -> f64 {
+    exp_one::<true>(x)
+}
+
+/// One Horner step p·r + c, fused (one rounding, `f64::mul_add`) or not (two roundings).
+#[inline(always)]
+fn horner<const FUSED: bool>(p: f64, r: f64, c: f64) -> f64 {
+    if FUSED { p.mul_add(r, c) } else { p * r + c }
+}
+
+#[inline(always)]
+fn exp_one<const FUSED: bool>(x: f64) -> f64 {
     let xc = x.clamp(-708.0, 709.5);
     let t = xc * LOG2E + SHIFTER;
     let k = t - SHIFTER;
     let r = (xc - k * LN2_HI) - k * LN2_LO;
     let mut p = C[0];
     for &c in &C[1..] {
-        p = p * r + c;
+        p = horner::<FUSED>(p, r, c);
     }
     let ki = (t.to_bits() as i64).wrapping_sub(SHIFTER.to_bits() as i64);
     let scale = f64::from_bits(((ki + 1023) as u64) << 52);
@@ -55,7 +75,7 @@ pub fn exp(x: f64) -> f64 {
 const LANES: usize = 8;
 
 #[inline(always)]
-fn exp_lanes(v: &mut [f64; LANES]) {
+fn exp_lanes<const FUSED: bool>(v: &mut [f64; LANES]) {
     let mut r = [0.0; LANES];
     let mut t = [0.0; LANES];
     for j in 0..LANES {
@@ -67,7 +87,7 @@ fn exp_lanes(v: &mut [f64; LANES]) {
     let mut p = [C[0]; LANES];
     for &c in &C[1..] {
         for j in 0..LANES {
-            p[j] = p[j] * r[j] + c;
+            p[j] = horner::<FUSED>(p[j], r[j], c);
         }
     }
     for j in 0..LANES {
@@ -80,14 +100,15 @@ fn exp_lanes(v: &mut [f64; LANES]) {
     }
 }
 
+/// exp over a slice, 8 lanes at a time (inlined into the callers compiled for AVX2/AVX-512).
 #[inline(always)]
-fn exp_slice(v: &mut [f64]) {
+pub(crate) fn exp_slice<const FUSED: bool>(v: &mut [f64]) {
     let mut chunks = v.chunks_exact_mut(LANES);
     for ch in &mut chunks {
-        exp_lanes(ch.try_into().expect("chunk of LANES"));
+        exp_lanes::<FUSED>(ch.try_into().expect("chunk of LANES"));
     }
     for x in chunks.into_remainder() {
-        *x = exp(*x);
+        *x = exp_one::<FUSED>(*x);
     }
 }
 
@@ -95,14 +116,26 @@ fn exp_slice(v: &mut [f64]) {
 #[target_feature(enable = "avx2")]
 fn exp_slice_avx2(v: &mut [f64]) {
     // the same operations (no FMA contraction), in 4-wide registers: identical bits
-    exp_slice(v)
+    exp_slice::<false>(v)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 fn exp_slice_avx512(v: &mut [f64]) {
     // the same operations in 8-wide registers: identical bits
-    exp_slice(v)
+    exp_slice::<false>(v)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn exp_slice_fused_avx2(v: &mut [f64]) {
+    exp_slice::<true>(v)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,fma")]
+fn exp_slice_fused_avx512(v: &mut [f64]) {
+    exp_slice::<true>(v)
 }
 
 /// Replaces every v by exp(v). Uses AVX-512 or AVX2 when the processor has them; the arithmetic
@@ -119,12 +152,46 @@ pub fn exp_in_place(v: &mut [f64]) {
             return unsafe { exp_slice_avx2(v) };
         }
     }
-    exp_slice(v)
+    exp_slice::<false>(v)
 }
 
-/// The portable path of [`exp_in_place`] (for tests comparing bits).
-pub fn exp_in_place_portable(v: &mut [f64]) {
-    exp_slice(v)
+/// Replaces every v by exp(v), the Horner steps as fused multiply-adds (one rounding each, so
+/// ~40 % fewer operations than [`exp_in_place`] and the same bits on every processor: without
+/// FMA hardware `f64::mul_add` is the correctly rounded software fma). Same accuracy bound.
+pub fn exp_in_place_fused(v: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if has_avx512_fma() {
+            // SAFETY: the features were detected at run time.
+            return unsafe { exp_slice_fused_avx512(v) };
+        }
+        if has_avx2_fma() {
+            // SAFETY: the features were detected at run time.
+            return unsafe { exp_slice_fused_avx2(v) };
+        }
+    }
+    exp_slice::<true>(v)
+}
+
+/// True when the processor has AVX-512F and FMA.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn has_avx512_fma() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma")
+}
+
+/// True when the processor has AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn has_avx2_fma() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}
+
+/// The portable paths of [`exp_in_place`] and [`exp_in_place_fused`] (for tests comparing bits).
+pub fn exp_in_place_portable(v: &mut [f64], fused: bool) {
+    if fused {
+        exp_slice::<true>(v)
+    } else {
+        exp_slice::<false>(v)
+    }
 }
 
 #[cfg(test)]
@@ -143,29 +210,41 @@ mod tests {
             let x = -708.0 + 1417.0 * i as f64 / n as f64;
             let x = x.min(709.0);
             worst = worst.max(ulps(exp(x), x.exp()));
+            worst = worst.max(ulps(exp_fused(x), x.exp()));
         }
         // fine grid near 0 where most RBF arguments live
         for i in 0..=n {
             let x = -5.0 + 5.0 * i as f64 / n as f64;
             worst = worst.max(ulps(exp(x), x.exp()));
+            worst = worst.max(ulps(exp_fused(x), x.exp()));
         }
         assert!(worst <= 2, "worst error {worst} ulp");
-        // the slice paths (lanes, remainder, AVX2) give the same bits as the scalar one
+        // the slice paths (lanes, remainder, AVX2/AVX-512) give the same bits as the scalar one
         let xs: Vec<f64> = (0..1001).map(|i| -700.0 + 1.4 * i as f64 + 1e-3).collect();
-        let mut a = xs.clone();
-        let mut b = xs.clone();
-        exp_in_place(&mut a);
-        exp_in_place_portable(&mut b);
-        for (i, x) in xs.iter().enumerate() {
-            assert_eq!(a[i].to_bits(), exp(*x).to_bits());
-            assert_eq!(b[i].to_bits(), a[i].to_bits());
+        for (fused, one) in [(false, exp as fn(f64) -> f64), (true, exp_fused)] {
+            let mut a = xs.clone();
+            let mut b = xs.clone();
+            if fused {
+                exp_in_place_fused(&mut a);
+            } else {
+                exp_in_place(&mut a);
+            }
+            exp_in_place_portable(&mut b, fused);
+            for (i, x) in xs.iter().enumerate() {
+                assert_eq!(a[i].to_bits(), one(*x).to_bits());
+                assert_eq!(b[i].to_bits(), a[i].to_bits());
+            }
+            let mut v = vec![0.0, -1.0, 1.0, -800.0, 800.0, f64::NAN];
+            if fused {
+                exp_in_place_fused(&mut v);
+            } else {
+                exp_in_place(&mut v);
+            }
+            assert_eq!(v[0], 1.0);
+            assert!(ulps(v[1], (-1.0f64).exp()) <= 1 && ulps(v[2], 1f64.exp()) <= 1);
+            assert_eq!(v[3], 0.0);
+            assert_eq!(v[4], f64::INFINITY);
+            assert!(v[5].is_nan());
         }
-        let mut v = vec![0.0, -1.0, 1.0, -800.0, 800.0, f64::NAN];
-        exp_in_place(&mut v);
-        assert_eq!(v[0], 1.0);
-        assert!(ulps(v[1], (-1.0f64).exp()) <= 1 && ulps(v[2], 1f64.exp()) <= 1);
-        assert_eq!(v[3], 0.0);
-        assert_eq!(v[4], f64::INFINITY);
-        assert!(v[5].is_nan());
     }
 }

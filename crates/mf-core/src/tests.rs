@@ -97,8 +97,12 @@ fn unit_gradients_match_finite_differences() {
 
 #[test]
 fn batched_passes_equal_the_reference() {
-    let (d, n, p) = (5, 37, 300);
-    for unit in units() {
+    // one block of units and one chunk; then several blocks (the last partial) and chunks
+    let d = 5;
+    for (n, p, unit) in [(37, 300), (300, 5000)]
+        .into_iter()
+        .flat_map(|(n, p)| units().into_iter().map(move |u| (n, p, u)))
+    {
         let (_, net, pts) = setup(unit.as_ref(), d, n, p, 3);
         let q = unit.param_dim(d);
         let mut ws = Workspace::new(n, q, d, p);

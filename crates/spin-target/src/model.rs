@@ -5,26 +5,32 @@
 //! ```
 //!
 //! Only the symmetrised tensor a^S_pqr = (1/6) Σ_{perm} a_{perm(pqr)} matters for f, and with it
-//! ∇f(x)_s = 3κ Σ_qr a^S_sqr x_q x_r. Batched over the rows of X (P × d), with A^S the d × d²
-//! matrix A^S[s, q·d + r] = a^S_sqr and X ⊙ X the row-wise Kronecker product (P × d²):
+//! ∇f(x)_s = 3κ Σ_qr a^S_sqr x_q x_r. Batched over the rows of X (P × d): since a^S_sqr = a^S_srq,
+//! only the m = d(d+1)/2 monomials x_q x_r with q ≤ r are needed. With U the P × m matrix of those
+//! monomials and T the m × d matrix T[(q,r), s] = w_qr a^S_sqr (w_qr = 2 if q < r, 1 if q = r):
 //!
 //! ```text
-//! G = (X ⊙ X) (A^S)ᵀ          (P × d, one matrix product)
+//! G = U T                     (P × d, one matrix product, half the flops of (X ⊙ X)(A^S)ᵀ)
 //! f(X) = κ rowsum(X ∘ G),      ∇f(X) = 3κ G.
 //! ```
+//!
+//! Rows are processed in blocks of [`ROW_BLOCK`](crate::linalg::ROW_BLOCK) points, each block
+//! (fill of U, product, sink) one task with its slice of U in cache; blocks are fixed by P alone,
+//! so the result does not depend on threads.
 
 use crate::error::SpinError;
-use crate::linalg::matmul_rows;
 use crate::streams::{Purpose, StreamRng, stream};
-use faer::prelude::{Reborrow, ReborrowMut};
+use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rand_distr::{Distribution, StandardNormal};
 
 /// Largest supported dimension (the d × d² coefficient matrix is 1 GiB at d = 512).
 pub const MAX_DIM: usize = 512;
 
-/// Rows of X processed at once by the batched routines (bounds the P × d² Kronecker buffer).
+/// Rows of X processed at once by the batched routines (bounds the P × m monomial buffer).
 pub const CHUNK_ROWS: usize = 2048;
+
+const BLOCK: usize = crate::linalg::ROW_BLOCK;
 
 /// A realisation of the spherical 3-spin model: dimension d, radius R, scale κ and the
 /// coefficients a_pqr.
@@ -38,23 +44,34 @@ pub struct SpinModel {
     coefficients: Vec<f64>,
     /// A^S as a d × d² matrix.
     sym: Mat<f64>,
+    /// T = the q ≤ r rows of (A^S)ᵀ weighted by w_qr (m × d, module docs).
+    tri: Mat<f64>,
 }
 
 /// Work arrays for the batched energy and gradient; allocate once, reuse for every batch.
 #[derive(Clone, Debug)]
 pub struct EnergyWorkspace {
-    kron: Mat<f64>,
-    prod: Mat<f64>,
+    dim: usize,
+    /// U by blocks: block k is column-major BLOCK × m at `mono[k·BLOCK·m..]`.
+    mono: Vec<f64>,
+    /// G by blocks: block k is column-major BLOCK × d at `prod[k·BLOCK·d..]`.
+    prod: Vec<f64>,
 }
 
 impl EnergyWorkspace {
     /// Work arrays for a model of dimension `dim`.
     pub fn new(dim: usize) -> Self {
         Self {
-            kron: Mat::zeros(CHUNK_ROWS, dim * dim),
-            prod: Mat::zeros(CHUNK_ROWS, dim),
+            dim,
+            mono: vec![0.0; CHUNK_ROWS * monomials(dim)],
+            prod: vec![0.0; CHUNK_ROWS * dim],
         }
     }
+}
+
+/// m = d(d+1)/2, the number of monomials x_q x_r with q ≤ r.
+fn monomials(dim: usize) -> usize {
+    dim * (dim + 1) / 2
 }
 
 impl SpinModel {
@@ -115,6 +132,12 @@ impl SpinModel {
                 + a[idx(r, q, s)])
                 / 6.0
         });
+        let pairs: Vec<(usize, usize)> = (0..d).flat_map(|q| (q..d).map(move |r| (q, r))).collect();
+        let tri = Mat::from_fn(pairs.len(), d, |k, s| {
+            let (q, r) = pairs[k];
+            let w = if q < r { 2.0 } else { 1.0 };
+            w * sym[(s, q * d + r)]
+        });
         Ok(Self {
             dim,
             radius,
@@ -122,6 +145,7 @@ impl SpinModel {
             seed,
             coefficients,
             sym,
+            tri,
         })
     }
 
@@ -193,8 +217,8 @@ impl SpinModel {
     }
 
     /// Energies of the rows of `x` (P × d) into `out` (length P), as matrix products (module
-    /// docs). Deterministic for any `par`: the only reduction across threads is inside the faer
-    /// product, whose inner dimension d² is not split.
+    /// docs). Deterministic for any `par`: every block of rows is one sequential product of a
+    /// fixed shape, and no sum crosses blocks.
     pub fn energies_into(
         &self,
         x: MatRef<'_, f64>,
@@ -239,47 +263,68 @@ impl SpinModel {
         });
     }
 
-    /// Runs G = (X ⊙ X)(A^S)ᵀ chunk by chunk and hands (first row, X chunk, G chunk) to `sink`.
+    /// Runs G = U T chunk by chunk (blocks of rows in parallel) and hands (first row, X block,
+    /// G block) to `sink`, blocks in order.
     fn batched<F>(&self, x: MatRef<'_, f64>, ws: &mut EnergyWorkspace, par: Par, mut sink: F)
     where
         F: FnMut(usize, MatRef<'_, f64>, MatRef<'_, f64>),
     {
         let d = self.dim;
+        let m = monomials(d);
         assert_eq!(x.ncols(), d, "points of wrong dimension");
-        assert_eq!(ws.kron.ncols(), d * d, "workspace of wrong dimension");
+        assert_eq!(ws.dim, d, "workspace of wrong dimension");
+        let tri = self.tri.as_ref();
         let mut row0 = 0;
         while row0 < x.nrows() {
             let rows = CHUNK_ROWS.min(x.nrows() - row0);
-            let xc = x.subrows(row0, rows);
-            let mut kron = ws.kron.as_mut().subrows_mut(0, rows);
-            // column (q, r) of X ⊙ X is x_q ∘ x_r: elementwise, so any split gives the same bits
-            let fill = |qr: usize, mut col: MatMut<'_, f64>| {
-                let (q, r) = (qr / d, qr % d);
-                for p in 0..rows {
-                    col[(p, 0)] = xc[(p, q)] * xc[(p, r)];
+            let blocks = rows.div_ceil(BLOCK);
+            let block = |k: usize, mono: &mut [f64], prod: &mut [f64]| {
+                let start = row0 + k * BLOCK;
+                let len = BLOCK.min(row0 + rows - start);
+                let xb = x.subrows(start, len);
+                // column (q, r) of U is x_q ∘ x_r, for q ≤ r in order
+                let mut col = 0;
+                for q in 0..d {
+                    for r in q..d {
+                        let u = &mut mono[col * len..(col + 1) * len];
+                        for (p, v) in u.iter_mut().enumerate() {
+                            *v = xb[(p, q)] * xb[(p, r)];
+                        }
+                        col += 1;
+                    }
                 }
+                matmul(
+                    MatMut::from_column_major_slice_mut(&mut prod[..len * d], len, d),
+                    Accum::Replace,
+                    MatRef::from_column_major_slice(&mono[..len * m], len, m),
+                    tri,
+                    1.0,
+                    Par::Seq,
+                );
             };
+            let mono = &mut ws.mono[..blocks * BLOCK * m];
+            let prod = &mut ws.prod[..blocks * BLOCK * d];
             if matches!(par, Par::Seq) {
-                for qr in 0..d * d {
-                    fill(qr, kron.rb_mut().subcols_mut(qr, 1));
+                for (k, (u, g)) in mono
+                    .chunks_mut(BLOCK * m)
+                    .zip(prod.chunks_mut(BLOCK * d))
+                    .enumerate()
+                {
+                    block(k, u, g);
                 }
             } else {
                 use rayon::prelude::*;
-                kron.rb_mut()
-                    .par_col_chunks_mut(1)
+                mono.par_chunks_mut(BLOCK * m)
+                    .zip(prod.par_chunks_mut(BLOCK * d))
                     .enumerate()
-                    .for_each(|(qr, col)| fill(qr, col));
+                    .for_each(|(k, (u, g))| block(k, u, g));
             }
-            let mut g = ws.prod.as_mut().subrows_mut(0, rows);
-            matmul_rows(
-                g.rb_mut(),
-                Accum::Replace,
-                kron.rb(),
-                self.sym.transpose(),
-                1.0,
-                par,
-            );
-            sink(row0, xc, g.rb());
+            for k in 0..blocks {
+                let start = row0 + k * BLOCK;
+                let len = BLOCK.min(row0 + rows - start);
+                let g = MatRef::from_column_major_slice(&prod[k * BLOCK * d..][..len * d], len, d);
+                sink(start, x.subrows(start, len), g);
+            }
             row0 += rows;
         }
     }

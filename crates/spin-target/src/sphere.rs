@@ -13,24 +13,35 @@ use rand_distr::{Distribution, StandardNormal};
 /// generator's state, never on threads. A zero Gaussian vector (probability zero) is redrawn.
 pub fn sample_sphere<R: Rng + ?Sized>(rng: &mut R, radius: f64, mut out: MatMut<'_, f64>) {
     let d = out.ncols();
+    // a point is drawn into a buffer on the stack, then written once (the columns of `out` are
+    // far apart in memory); same draws and same arithmetic as writing g and scaling in place
+    let mut buf = [0.0f64; STACK_DIM];
     for p in 0..out.nrows() {
         loop {
-            let mut norm2 = 0.0;
+            let mut norm2 = 0.0f64;
             for j in 0..d {
-                let g: f64 = StandardNormal.sample(rng);
-                out[(p, j)] = g;
-                norm2 += g * g;
+                let v: f64 = StandardNormal.sample(rng);
+                if j < STACK_DIM {
+                    buf[j] = v;
+                } else {
+                    out[(p, j)] = v;
+                }
+                norm2 += v * v;
             }
             if norm2 > 0.0 {
                 let s = radius / norm2.sqrt();
                 for j in 0..d {
-                    out[(p, j)] *= s;
+                    let v = if j < STACK_DIM { buf[j] } else { out[(p, j)] };
+                    out[(p, j)] = v * s;
                 }
                 break;
             }
         }
     }
 }
+
+/// Coordinates of one point held on the stack while it is drawn (the rest go through `out`).
+const STACK_DIM: usize = 64;
 
 #[cfg(test)]
 mod tests {

@@ -12,13 +12,16 @@
 //!
 //! The dynamics needs nothing else: dc_i/dt = g_i / P and dz_i/dt = c_i h_i / P.
 //!
-//! Buffers: points are the rows of X̃ = [X, 1] (B × (d+1), the last column all ones); the n × B
-//! buffer is column-major (column p is `buf[p·n..(p+1)·n]`); `scratch` has length n.
+//! Buffers: points are the rows of X̃ = [X, 1] (B × (d+1), the last column all ones); the layout
+//! of the n × B buffer is agreed between a unit's own `forward` and `contract` (the defaults use
+//! column-major, column p is `buf[p·n..(p+1)·n]`; the shipped units use the row-major tiles of
+//! [`tiled`]); `scratch` has n + B + [`tiled::partial_len`]`(n, B)` entries.
 //! A new unit is one file implementing [`Unit::phi`], [`Unit::grad_phi`] and
 //! [`Unit::init_params`]; the default batched passes are correct (and slow) for any unit.
 
 mod rbf;
 mod relu;
+pub mod tiled;
 
 pub use rbf::Rbf;
 pub use relu::Relu;
@@ -123,7 +126,7 @@ pub trait Unit: Send + Sync {
 }
 
 /// G = Φ · diag(r) X̃: scales the rows of X̃ by the residuals into `xr`, then one product of the
-/// n × B buffer with it into `out` (n × (d+1)). Shared by the units whose contraction is a single
+/// row-major n × B buffer (as left by [`tiled::tiled_forward`]) with it into `out` (n × (d+1)). Shared by the units whose contraction is a single
 /// product against the points (RBF with Φ, ReLU with the indicator).
 pub(crate) fn weighted_points_product(
     buf: &[f64],
@@ -143,7 +146,7 @@ pub(crate) fn weighted_points_product(
     spin_target::linalg::matmul_rows(
         out,
         faer::Accum::Replace,
-        MatRef::from_column_major_slice(&buf[..n * b], n, b),
+        MatRef::from_row_major_slice(&buf[..n * b], n, b),
         xr.as_ref(),
         1.0,
         par,

@@ -14,13 +14,12 @@
 //! nearly constant over the data and the loss stalls near C_f/2 for a long time).
 //! Initial centres: uniform on S^{d-1}(R).
 
+use super::tiled::tiled_forward;
 use super::{Unit, weighted_points_product};
-use crate::fastexp::exp_in_place;
+use crate::fastexp::exp_slice;
 use crate::streams::StreamRng;
 use faer::prelude::ReborrowMut;
-use faer::{Accum, MatMut, MatRef, Par};
-use rayon::prelude::*;
-use spin_target::linalg::matmul_rows as matmul;
+use faer::{MatMut, MatRef, Par};
 use spin_target::sample_sphere;
 
 /// Gaussian RBF unit of width σ.
@@ -74,35 +73,26 @@ impl Unit for Rbf {
         par: Par,
     ) {
         let (n, d, b) = (z.nrows(), z.ncols(), x.nrows());
-        for (i, s) in scratch[..n].iter_mut().enumerate() {
+        let (zsq, rest) = scratch.split_at_mut(n);
+        let (xsq, partial) = rest.split_at_mut(b);
+        for (i, s) in zsq.iter_mut().enumerate() {
             *s = (0..d).map(|k| z[(i, k)] * z[(i, k)]).sum();
         }
-        let buf = &mut buf[..n * b];
-        matmul(
-            MatMut::from_column_major_slice_mut(buf, n, b),
-            Accum::Replace,
-            z,
-            x.subcols(0, d).transpose(),
-            1.0,
-            par,
-        );
-        let zsq = &scratch[..n];
+        for (p, s) in xsq.iter_mut().enumerate() {
+            *s = (0..d).map(|k| x[(p, k)] * x[(p, k)]).sum();
+        }
+        let (zsq, xsq) = (&*zsq, &*xsq);
         let inv = 1.0 / (2.0 * self.sigma * self.sigma);
-        let inv_n = 1.0 / n as f64;
-        buf.par_chunks_mut(n)
-            .zip(fn_out[..b].par_iter_mut())
-            .enumerate()
-            .for_each(|(p, (col, f))| {
-                let xsq: f64 = (0..d).map(|k| x[(p, k)] * x[(p, k)]).sum();
-                // three passes over one cache-resident column, each vectorised (a fused sweep
-                // measured 2× slower: the ordered sum serialises the exp lanes)
-                for (v, zs) in col.iter_mut().zip(zsq) {
-                    *v = (2.0 * *v - zs - xsq) * inv;
-                }
-                exp_in_place(col);
-                let acc: f64 = col.iter().zip(c).fold(0.0, |a, (v, ci)| a + ci * v);
-                *f = acc * inv_n;
-            });
+        let kernel = row_kernel();
+        tiled_forward(
+            z,
+            x.subcols(0, d),
+            partial,
+            buf,
+            fn_out,
+            par,
+            |i, j0, row, acc| kernel(row, &xsq[j0..], zsq[i], inv, c[i], acc),
+        );
     }
 
     fn contract(
@@ -124,4 +114,48 @@ impl Unit for Rbf {
             }
         }
     }
+}
+
+/// One row of a tile: s_ip ← φ_ip = exp((2 s_ip − |z_i|² − |x_p|²) / (2σ²)), then
+/// acc_p ← acc_p + c_i φ_ip. The exp's Horner steps are fused multiply-adds, the rest is not
+/// contracted, so every processor path gives the same bits.
+type RowKernel = fn(&mut [f64], &[f64], f64, f64, f64, &mut [f64]);
+
+#[inline(always)]
+fn row_body(row: &mut [f64], xsq: &[f64], zs: f64, inv: f64, ci: f64, acc: &mut [f64]) {
+    for (v, xs) in row.iter_mut().zip(xsq) {
+        *v = (2.0 * *v - zs - xs) * inv;
+    }
+    exp_slice::<true>(row);
+    for (a, v) in acc.iter_mut().zip(row.iter()) {
+        *a += ci * v;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,fma")]
+fn row_avx512(row: &mut [f64], xsq: &[f64], zs: f64, inv: f64, ci: f64, acc: &mut [f64]) {
+    row_body(row, xsq, zs, inv, ci, acc)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn row_avx2(row: &mut [f64], xsq: &[f64], zs: f64, inv: f64, ci: f64, acc: &mut [f64]) {
+    row_body(row, xsq, zs, inv, ci, acc)
+}
+
+/// The widest row kernel this processor runs (detected once per pass).
+fn row_kernel() -> RowKernel {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if crate::fastexp::has_avx512_fma() {
+            // SAFETY: the features were detected at run time.
+            return |r, x, z, i, c, a| unsafe { row_avx512(r, x, z, i, c, a) };
+        }
+        if crate::fastexp::has_avx2_fma() {
+            // SAFETY: the features were detected at run time.
+            return |r, x, z, i, c, a| unsafe { row_avx2(r, x, z, i, c, a) };
+        }
+    }
+    row_body
 }

@@ -8,12 +8,11 @@
 //! G = H · diag(r) X̃ (one product) h_i = G_i and, by positive homogeneity, g_i = z_i · G_i.
 //! Initial law: a uniform on the unit sphere S^{d-1}, b = 0 (so a·x is of order R/√d = 1).
 
+use super::tiled::tiled_forward;
 use super::{Unit, weighted_points_product};
 use crate::streams::StreamRng;
 use faer::prelude::ReborrowMut;
-use faer::{Accum, MatMut, MatRef, Par};
-use rayon::prelude::*;
-use spin_target::linalg::matmul_rows as matmul;
+use faer::{MatMut, MatRef, Par};
 use spin_target::sample_sphere;
 
 /// ReLU ridge unit.
@@ -59,35 +58,22 @@ impl Unit for Relu {
         z: MatRef<'_, f64>,
         x: MatRef<'_, f64>,
         c: &[f64],
-        _scratch: &mut [f64],
+        scratch: &mut [f64],
         buf: &mut [f64],
         fn_out: &mut [f64],
         par: Par,
     ) {
         let (n, b) = (z.nrows(), x.nrows());
-        let buf = &mut buf[..n * b];
-        matmul(
-            MatMut::from_column_major_slice_mut(buf, n, b),
-            Accum::Replace,
-            z,
-            x.transpose(),
-            1.0,
-            par,
-        );
-        let inv_n = 1.0 / n as f64;
-        buf.par_chunks_mut(n)
-            .zip(fn_out[..b].par_iter_mut())
-            .for_each(|(col, f)| {
-                // branch-free (the sign of a pre-activation is a coin flip for the predictor);
-                // adding c_i · 0 leaves the ordered sum's bits unchanged
-                let mut acc = 0.0;
-                for (v, ci) in col.iter_mut().zip(c) {
-                    let on = *v > 0.0;
-                    acc += ci * if on { *v } else { 0.0 };
-                    *v = if on { 1.0 } else { 0.0 };
-                }
-                *f = acc * inv_n;
-            });
+        let partial = &mut scratch[n + b..];
+        tiled_forward(z, x, partial, buf, fn_out, par, |i, _, row, acc| {
+            let ci = c[i];
+            // branch-free (the sign of a pre-activation is a coin flip for the predictor)
+            for (a, v) in acc.iter_mut().zip(row.iter_mut()) {
+                let on = *v > 0.0;
+                *a += ci * if on { *v } else { 0.0 };
+                *v = if on { 1.0 } else { 0.0 };
+            }
+        });
     }
 
     fn contract(

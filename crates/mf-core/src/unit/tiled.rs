@@ -1,0 +1,96 @@
+//! The cache-blocked forward pass shared by the shipped units.
+//!
+//! On a chunk of B points the pre-activations S = Z Wᵀ (n × B, W the rows of the points as the
+//! unit reads them) are computed tile by tile, [`TILE_ROWS`] units × [`TILE_COLS`] points (256 KiB,
+//! resident in L2), and each tile is mapped and summed while it is still in cache:
+//!
+//! ```text
+//! buf_ip    = map(s_ip)                                 (what the contraction needs)
+//! part_b,p  = Σ_{i ∈ block b, in order} c_i φ(s_ip)     (one vectorised axpy per unit)
+//! f_n(x_p)  = (1/n) Σ_{b = 0, 1, ...} part_b,p          (blocks added in order)
+//! ```
+//!
+//! The blocks and the order of every sum are fixed by n and B alone, so the result is bitwise
+//! identical for any number of threads (blocks run in parallel on rayon unless `Par::Seq`).
+//! `buf` is row-major: row i is `buf[i·B..(i+1)·B]`.
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
+use rayon::prelude::*;
+
+/// Units per block (one rayon task, one partial sum).
+pub const TILE_ROWS: usize = spin_target::linalg::ROW_BLOCK;
+/// Points per tile.
+pub const TILE_COLS: usize = 256;
+
+/// Length of the partial-sum scratch the tiled pass needs for n units and B points.
+pub fn partial_len(n: usize, b: usize) -> usize {
+    n.div_ceil(TILE_ROWS) * b
+}
+
+/// The tiled forward pass (see the module docs). `w` is B × q (the points as the unit reads
+/// them, q = z.ncols()); `partial` has at least [`partial_len`] entries; `map(i, j0, row, acc)`
+/// receives s_ip for p ∈ j0..j0 + row.len() in `row`, must overwrite it with what the
+/// contraction reads and add c_i φ_ip to `acc[p − j0]`.
+pub fn tiled_forward<M>(
+    z: MatRef<'_, f64>,
+    w: MatRef<'_, f64>,
+    partial: &mut [f64],
+    buf: &mut [f64],
+    fn_out: &mut [f64],
+    par: Par,
+    map: M,
+) where
+    M: Fn(usize, usize, &mut [f64], &mut [f64]) + Sync,
+{
+    let (n, b) = (z.nrows(), w.nrows());
+    debug_assert_eq!(z.ncols(), w.ncols());
+    let block = |blk: usize, rows: &mut [f64], acc: &mut [f64]| {
+        let i0 = blk * TILE_ROWS;
+        let m = rows.len() / b;
+        acc.fill(0.0);
+        let mut j0 = 0;
+        while j0 < b {
+            let len = TILE_COLS.min(b - j0);
+            // the tile's transpose is column-major (len × m, column stride B): Sᵀ = W_J Z_Iᵀ
+            matmul(
+                MatMut::from_column_major_slice_with_stride_mut(&mut rows[j0..], len, m, b),
+                Accum::Replace,
+                w.subrows(j0, len),
+                z.subrows(i0, m).transpose(),
+                1.0,
+                Par::Seq,
+            );
+            for r in 0..m {
+                let row = &mut rows[r * b + j0..r * b + j0 + len];
+                map(i0 + r, j0, row, &mut acc[j0..j0 + len]);
+            }
+            j0 += len;
+        }
+    };
+    let buf = &mut buf[..n * b];
+    let partial = &mut partial[..partial_len(n, b)];
+    if matches!(par, Par::Seq) {
+        for (blk, (rows, acc)) in buf
+            .chunks_mut(TILE_ROWS * b)
+            .zip(partial.chunks_mut(b))
+            .enumerate()
+        {
+            block(blk, rows, acc);
+        }
+    } else {
+        buf.par_chunks_mut(TILE_ROWS * b)
+            .zip(partial.par_chunks_mut(b))
+            .enumerate()
+            .for_each(|(blk, (rows, acc))| block(blk, rows, acc));
+    }
+    let out = &mut fn_out[..b];
+    out.fill(0.0);
+    for acc in partial.chunks(b) {
+        for (o, a) in out.iter_mut().zip(acc) {
+            *o += a;
+        }
+    }
+    let inv_n = 1.0 / n as f64;
+    out.iter_mut().for_each(|o| *o *= inv_n);
+}
