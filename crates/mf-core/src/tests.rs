@@ -655,3 +655,21 @@ fn a_custom_integrator_plugs_into_the_trainer() {
         e1 / e2
     );
 }
+
+#[test]
+fn chunks_fit_the_cache_budget_and_never_exceed_the_points() {
+    use crate::dynamics::{CHUNK, CHUNK_BYTES, chunk_len};
+    use crate::unit::tiled::TILE_COLS;
+    for n in [1usize, 7, 128, 300, 1024, 4096, 1 << 20] {
+        for points in [1usize, 100, 256, 1000, 4096, 100_000] {
+            let b = chunk_len(n, points);
+            assert!(b >= 1 && b <= points.min(CHUNK), "n={n} P={points}: B={b}");
+            if b < points {
+                // a full chunk: a multiple of the tile width, within the budget unless minimal
+                assert_eq!(b % TILE_COLS, 0, "n={n} P={points}: B={b}");
+                assert!(b == TILE_COLS || n * b * 8 <= CHUNK_BYTES, "n={n}: B={b}");
+            }
+        }
+    }
+    assert_eq!(chunk_len(1024, 4096), 1024);
+}
