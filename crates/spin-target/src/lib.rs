@@ -31,6 +31,7 @@
 
 #![warn(missing_docs)]
 
+mod cubic;
 pub mod error;
 pub mod linalg;
 pub mod model;
