@@ -9,7 +9,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
-use mf_core::fastexp::exp_in_place;
+use mf_core::fastexp::exp_in_place_fused;
 use mf_core::{Mode, TrainConfig, Trainer, UnitKind};
 use std::hint::black_box;
 
@@ -80,8 +80,25 @@ fn bench_step(c: &mut Criterion) {
         g.bench_function(format!("kernel_exp_n{n}"), |b| {
             b.iter(|| {
                 use rayon::prelude::*;
-                buf.par_chunks_mut(n).for_each(exp_in_place);
+                buf.par_chunks_mut(n).for_each(exp_in_place_fused);
                 black_box(&buf);
+            })
+        });
+        // the same exp work on one cache-resident 128 × 256 tile per thread (its compute limit)
+        let tile = 128 * 256;
+        let threads = rayon::current_num_threads();
+        let mut tiles = vec![-0.5f64; threads * tile];
+        let passes = (n * P).div_ceil(tile * threads);
+        g.bench_function(format!("kernel_exp_in_cache_n{n}"), |b| {
+            b.iter(|| {
+                use rayon::prelude::*;
+                tiles.par_chunks_mut(tile).for_each(|t| {
+                    for _ in 0..passes {
+                        t.iter_mut().for_each(|v| *v = -0.5 - 1e-3 * *v);
+                        exp_in_place_fused(t);
+                    }
+                });
+                black_box(&tiles);
             })
         });
         g.bench_function(format!("kernel_max_n{n}"), |b| {

@@ -10,8 +10,11 @@
 //!
 //! with F and K estimated on the points. Time is mean-field time t = k Δt: a plain learning
 //! rate η on the loss corresponds to Δt = η / n, and the relaxation rate in t does not depend on n.
-//! The velocity is two products and two elementwise passes per chunk of points (see
-//! [`crate::unit`]); chunks are reduced in a fixed order, so results do not depend on threads.
+//! The velocity is computed chunk by chunk ([`chunk_len`] points, so that the n × B buffer stays
+//! in the last-level cache): per chunk one cache-blocked forward pass (products, the unit's map
+//! and the partial sums of f_n tile by tile, [`crate::unit::tiled`]) and one product for the
+//! contraction. Chunks and blocks are reduced in a fixed order, so results do not depend on
+//! threads.
 
 use crate::network::Network;
 use crate::points::PointSet;

@@ -31,11 +31,11 @@
 
 #![warn(missing_docs)]
 
-mod cubic;
 pub mod error;
 pub mod linalg;
 pub mod model;
 pub mod moments;
+mod monomial_dot;
 pub mod sphere;
 pub mod streams;
 

@@ -14,16 +14,20 @@
 //! f(X) = κ rowsum(X ∘ G),      ∇f(X) = 3κ G.
 //! ```
 //!
-//! The gradients use this product; the energies alone use the d(d+1)(d+2)/6 cubic monomials,
-//! f(x) = κ Σ_{p≤q≤r} μ(p,q,r) a^S_pqr x_p x_q x_r (μ the number of distinct orderings of
-//! (p, q, r)), evaluated across a block of points in SIMD lanes: a third of the flops again.
+//! The energies alone need one product of the other shape, with the short inner dimension d:
+//!
+//! ```text
+//! H = X Tᵀ                    (P × m),     f_p = κ Σ_{q ≤ r} x_pq x_pr H_{p,(q,r)},
+//! ```
+//!
+//! the same flops as G but a product faer runs at its peak, and the last sum is elementwise.
 //!
 //! Rows are processed in blocks of [`ROW_BLOCK`](crate::linalg::ROW_BLOCK) points, each block
 //! (fill of U, product, sink) one task with its slice of U in cache; blocks are fixed by P alone,
 //! so the result does not depend on threads.
 
-use crate::cubic;
 use crate::error::SpinError;
+use crate::monomial_dot::monomial_dot;
 use crate::streams::{Purpose, StreamRng, stream};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
@@ -51,20 +55,18 @@ pub struct SpinModel {
     sym: Mat<f64>,
     /// T = the q ≤ r rows of (A^S)ᵀ weighted by w_qr (m × d, module docs).
     tri: Mat<f64>,
-    /// b_pqr = μ(p,q,r) a^S_pqr for p ≤ q ≤ r (μ: distinct orderings of (p, q, r)).
-    cubic: Vec<f64>,
 }
 
 /// Work arrays for the batched energy and gradient; allocate once, reuse for every batch.
 #[derive(Clone, Debug)]
 pub struct EnergyWorkspace {
     dim: usize,
-    /// U by blocks: block k is column-major BLOCK × m at `mono[k·BLOCK·m..]`.
+    /// U (gradients) or H (energies) by blocks: block k is column-major BLOCK × m at
+    /// `mono[k·BLOCK·m..]`.
     mono: Vec<f64>,
-    /// G by blocks: block k is column-major BLOCK × d at `prod[k·BLOCK·d..]`.
+    /// G (gradients) or the block's coordinates (energies) by blocks: block k is column-major
+    /// BLOCK × d at `prod[k·BLOCK·d..]`.
     prod: Vec<f64>,
-    /// Energies by blocks: the block's coordinates, column-major BLOCK × d.
-    cubic: Vec<f64>,
 }
 
 impl EnergyWorkspace {
@@ -74,7 +76,6 @@ impl EnergyWorkspace {
             dim,
             mono: vec![0.0; CHUNK_ROWS * monomials(dim)],
             prod: vec![0.0; CHUNK_ROWS * dim],
-            cubic: vec![0.0; CHUNK_ROWS * dim],
         }
     }
 }
@@ -148,7 +149,6 @@ impl SpinModel {
             let w = if q < r { 2.0 } else { 1.0 };
             w * sym[(s, q * d + r)]
         });
-        let cubic = cubic::coefficients(sym.as_ref());
         Ok(Self {
             dim,
             radius,
@@ -157,7 +157,6 @@ impl SpinModel {
             coefficients,
             sym,
             tri,
-            cubic,
         })
     }
 
@@ -228,10 +227,10 @@ impl SpinModel {
         }
     }
 
-    /// Energies of the rows of `x` (P × d) into `out` (length P), from the d(d+1)(d+2)/6 cubic
-    /// monomials in blocks of points (the fixed order of the `cubic` module: w_pq = Σ_{r≥q} b_pqr x_r, v_p = Σ_{q≥p} x_q w_pq,
-    /// f = κ Σ_p x_p v_p). Deterministic for any
-    /// `par`: blocks are fixed by P and no sum crosses them.
+    /// Energies of the rows of `x` (P × d) into `out` (length P): H = X Tᵀ and
+    /// f_p = κ Σ_{q≤r} x_pq x_pr H_{p,(q,r)} (module docs), in blocks of points, each block one
+    /// sequential product and one ordered sum. Deterministic for any `par`: blocks are fixed by P
+    /// and no sum crosses them.
     pub fn energies_into(
         &self,
         x: MatRef<'_, f64>,
@@ -243,38 +242,51 @@ impl SpinModel {
         assert_eq!(x.ncols(), d, "points of wrong dimension");
         assert_eq!(ws.dim, d, "workspace of wrong dimension");
         assert_eq!(out.len(), x.nrows(), "one energy per point");
-        let per_block = BLOCK * d;
-        let block = |k: usize, out: &mut [f64], work: &mut [f64]| {
+        let m = monomials(d);
+        let tri_t = self.tri.transpose();
+        let block = |k: usize, out: &mut [f64], xcols: &mut [f64], h: &mut [f64]| {
             let len = out.len();
-            let xcols = &mut work[..len * d];
+            let xcols = &mut xcols[..len * d];
             for j in 0..d {
                 for (p, v) in xcols[j * len..(j + 1) * len].iter_mut().enumerate() {
                     *v = x[(k * BLOCK + p, j)];
                 }
             }
-            cubic::block(&self.cubic, d, xcols, out);
+            let h = &mut h[..len * m];
+            matmul(
+                MatMut::from_column_major_slice_mut(h, len, m),
+                Accum::Replace,
+                MatRef::from_column_major_slice(xcols, len, d),
+                tri_t,
+                1.0,
+                Par::Seq,
+            );
+            monomial_dot(d, xcols, h, out);
             out.iter_mut().for_each(|o| *o *= self.scale);
         };
         let mut done = 0;
         while done < x.nrows() {
             let rows = CHUNK_ROWS.min(x.nrows() - done);
-            let first = done / BLOCK;
+            let (first, blocks) = (done / BLOCK, rows.div_ceil(BLOCK));
             let out = &mut out[done..done + rows];
-            let work = &mut ws.cubic[..rows.div_ceil(BLOCK) * per_block];
+            let xcols = &mut ws.prod[..blocks * BLOCK * d];
+            let h = &mut ws.mono[..blocks * BLOCK * m];
             if matches!(par, Par::Seq) {
-                for (k, (o, w)) in out
+                for (k, ((o, xc), hb)) in out
                     .chunks_mut(BLOCK)
-                    .zip(work.chunks_mut(per_block))
+                    .zip(xcols.chunks_mut(BLOCK * d))
+                    .zip(h.chunks_mut(BLOCK * m))
                     .enumerate()
                 {
-                    block(first + k, o, w);
+                    block(first + k, o, xc, hb);
                 }
             } else {
                 use rayon::prelude::*;
                 out.par_chunks_mut(BLOCK)
-                    .zip(work.par_chunks_mut(per_block))
+                    .zip(xcols.par_chunks_mut(BLOCK * d))
+                    .zip(h.par_chunks_mut(BLOCK * m))
                     .enumerate()
-                    .for_each(|(k, (o, w))| block(first + k, o, w));
+                    .for_each(|(k, ((o, xc), hb))| block(first + k, o, xc, hb));
             }
             done += rows;
         }
