@@ -53,7 +53,8 @@ pub fn tiled_forward<M>(
         while j0 < b {
             let len = TILE_COLS.min(b - j0);
             // the tile's transpose is column-major (len × m, column stride B): Sᵀ = W_J Z_Iᵀ
-            // (the same tile as a row-major destination crashed inside faer 0.24.4's kernel)
+            // (not `MatMut::from_row_major_slice_with_stride_mut`: in faer 0.24.4 it builds a
+            // column-major view and writes out of bounds, faer-rs PR #267)
             matmul(
                 MatMut::from_column_major_slice_with_stride_mut(&mut rows[j0..], len, m, b),
                 Accum::Replace,
