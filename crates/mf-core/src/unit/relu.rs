@@ -65,14 +65,9 @@ impl Unit for Relu {
     ) {
         let (n, b) = (z.nrows(), x.nrows());
         let partial = &mut scratch[n + b..];
+        let kernel = row_kernel();
         tiled_forward(z, x, partial, buf, fn_out, par, |i, _, row, acc| {
-            let ci = c[i];
-            // branch-free (the sign of a pre-activation is a coin flip for the predictor)
-            for (a, v) in acc.iter_mut().zip(row.iter_mut()) {
-                let on = *v > 0.0;
-                *a += ci * if on { *v } else { 0.0 };
-                *v = if on { 1.0 } else { 0.0 };
-            }
+            kernel(row, c[i], acc)
         });
     }
 
@@ -104,4 +99,46 @@ impl Unit for Relu {
             out[(i, q)] = g;
         }
     }
+}
+
+/// One row of a tile: acc_p ← acc_p + c_i max(0, s_ip), then s_ip ← 1[s_ip > 0]. Branch-free (the
+/// sign of a pre-activation is a coin flip for the predictor); no fused multiply-add, so every
+/// processor path gives the same bits.
+type RowKernel = fn(&mut [f64], f64, &mut [f64]);
+
+#[inline(always)]
+fn row_body(row: &mut [f64], ci: f64, acc: &mut [f64]) {
+    for (a, v) in acc.iter_mut().zip(row.iter_mut()) {
+        let on = *v > 0.0;
+        *a += ci * if on { *v } else { 0.0 };
+        *v = if on { 1.0 } else { 0.0 };
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn row_avx512(row: &mut [f64], ci: f64, acc: &mut [f64]) {
+    row_body(row, ci, acc)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn row_avx2(row: &mut [f64], ci: f64, acc: &mut [f64]) {
+    row_body(row, ci, acc)
+}
+
+/// The widest row kernel this processor runs (detected once per pass).
+fn row_kernel() -> RowKernel {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the feature was detected at run time.
+            return |r, c, a| unsafe { row_avx512(r, c, a) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the feature was detected at run time.
+            return |r, c, a| unsafe { row_avx2(r, c, a) };
+        }
+    }
+    row_body
 }
