@@ -23,8 +23,9 @@
 //! the same flops as G but a product faer runs at its peak, and the last sum is elementwise.
 //!
 //! Rows are processed in blocks of [`ROW_BLOCK`](crate::linalg::ROW_BLOCK) points, each block
-//! (fill of U, product, sink) one task with its slice of U in cache; blocks are fixed by P alone,
-//! so the result does not depend on threads.
+//! (fill of U or the block's coordinates, product, last sum) one task with its buffers in cache;
+//! gradients are then written block by block in order on the calling thread. Blocks are fixed by
+//! P alone, so the result does not depend on threads.
 
 use crate::error::SpinError;
 use crate::monomial_dot::monomial_dot;
@@ -33,11 +34,14 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rand_distr::{Distribution, StandardNormal};
 
-/// Largest supported dimension (the d × d² coefficient matrix is 1 GiB at d = 512).
+/// Largest supported dimension (at d = 512: the d × d² matrix A^S is 1 GiB, T 0.5 GiB and an
+/// [`EnergyWorkspace`] 2.2 GB).
 pub const MAX_DIM: usize = 512;
 
 /// Rows of X processed at once by the batched routines (bounds the P × m monomial buffer).
 pub const CHUNK_ROWS: usize = 2048;
+// chunks are whole blocks: the block index k of a chunk maps to rows k·BLOCK.. of the chunk
+const _: () = assert!(CHUNK_ROWS % BLOCK == 0);
 
 const BLOCK: usize = crate::linalg::ROW_BLOCK;
 
@@ -61,11 +65,11 @@ pub struct SpinModel {
 #[derive(Clone, Debug)]
 pub struct EnergyWorkspace {
     dim: usize,
-    /// U (gradients) or H (energies) by blocks: block k is column-major BLOCK × m at
-    /// `mono[k·BLOCK·m..]`.
+    /// U (gradients) or H (energies) by blocks: block k (len ≤ BLOCK rows) is column-major
+    /// len × m at `mono[k·BLOCK·m..]`.
     mono: Vec<f64>,
-    /// G (gradients) or the block's coordinates (energies) by blocks: block k is column-major
-    /// BLOCK × d at `prod[k·BLOCK·d..]`.
+    /// G (gradients) or the block's coordinates (energies) by blocks: block k (len ≤ BLOCK rows)
+    /// is column-major len × d at `prod[k·BLOCK·d..]`.
     prod: Vec<f64>,
 }
 

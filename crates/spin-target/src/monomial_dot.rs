@@ -51,3 +51,49 @@ fn dot_body(d: usize, xcols: &[f64], h: &[f64], out: &mut [f64]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_path_gives_the_same_bits_as_the_definition_order() {
+        let (d, len) = (7, 45);
+        let m = d * (d + 1) / 2;
+        let x: Vec<f64> = (0..d * len).map(|i| (i as f64 * 0.61).sin()).collect();
+        let h: Vec<f64> = (0..m * len).map(|i| (i as f64 * 0.29).cos()).collect();
+        let run = |f: &dyn Fn(&mut [f64])| {
+            let mut out = vec![0.0; len];
+            f(&mut out);
+            out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        };
+        // the definition, summed in the same (q, r) order
+        let mut direct = vec![0.0f64; len];
+        for (p, o) in direct.iter_mut().enumerate() {
+            let mut k = 0;
+            for q in 0..d {
+                for r in q..d {
+                    *o += (x[q * len + p] * x[r * len + p]) * h[k * len + p];
+                    k += 1;
+                }
+            }
+        }
+        let portable = run(&|o| dot_body(d, &x, &h, o));
+        assert_eq!(
+            portable,
+            direct.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the feature was detected at run time.
+                assert_eq!(run(&|o| unsafe { dot_avx512(d, &x, &h, o) }), portable);
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the feature was detected at run time.
+                assert_eq!(run(&|o| unsafe { dot_avx2(d, &x, &h, o) }), portable);
+            }
+        }
+        assert_eq!(run(&|o| monomial_dot(d, &x, &h, o)), portable);
+    }
+}

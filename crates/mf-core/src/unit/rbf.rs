@@ -4,7 +4,7 @@
 //! φ(x, z) = exp(−|x − z|² / (2σ²)),    ∇_z φ(x, z) = φ(x, z) (x − z) / σ²,    z ∈ ℝ^d.
 //! ```
 //!
-//! Batched: with S = Z Xᵀ (one product), φ_ip = exp((2 s_ip − |z_i|² − |x_p|²) / (2σ²)); with
+//! Batched: with S = Z Xᵀ (products tile by tile, [`super::tiled`]), φ_ip = exp((2 s_ip − |z_i|² − |x_p|²) / (2σ²)); with
 //! G = Φ · diag(r) X̃ (one product, X̃ = [X, 1]) the last column of G is g = Φ r and
 //! h_i = (G_{i,1..d} − g_i z_i) / σ².
 //!
@@ -158,4 +158,42 @@ fn row_kernel() -> RowKernel {
         }
     }
     row_body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_kernels_give_the_same_bits_on_every_path() {
+        let len = 77;
+        let row: Vec<f64> = (0..len).map(|p| (p as f64 * 0.37).sin() * 4.0).collect();
+        let xsq: Vec<f64> = (0..len).map(|p| 5.0 + (p as f64).cos()).collect();
+        let run = |kernel: &dyn Fn(&mut [f64], &mut [f64])| {
+            let (mut r, mut acc) = (row.clone(), vec![0.25; len]);
+            kernel(&mut r, &mut acc);
+            r.iter()
+                .chain(&acc)
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        };
+        let portable = run(&|r, a| row_body(r, &xsq, 4.5, 0.125, -1.5, a));
+        #[cfg(target_arch = "x86_64")]
+        {
+            if crate::fastexp::has_avx512_fma() {
+                // SAFETY: the features were detected at run time.
+                let v = run(&|r, a| unsafe { row_avx512(r, &xsq, 4.5, 0.125, -1.5, a) });
+                assert_eq!(v, portable, "avx512");
+            }
+            if crate::fastexp::has_avx2_fma() {
+                // SAFETY: the features were detected at run time.
+                let v = run(&|r, a| unsafe { row_avx2(r, &xsq, 4.5, 0.125, -1.5, a) });
+                assert_eq!(v, portable, "avx2");
+            }
+        }
+        assert_eq!(
+            run(&|r, a| row_kernel()(r, &xsq, 4.5, 0.125, -1.5, a)),
+            portable
+        );
+    }
 }

@@ -3,8 +3,8 @@
 //! ```text
 //! φ(x, (a, b)) = max(0, a·x + b),   ∇_a φ = 1[a·x + b > 0] x,   ∇_b φ = 1[a·x + b > 0],
 //! ```
-//! with parameters z = (a, b) ∈ ℝ^{d+1} (q = d + 1). Batched: the pre-activations are one product
-//! Z X̃ᵀ (X̃ = [X, 1]); the forward pass keeps only the indicator H = 1[Z X̃ᵀ > 0], and with
+//! with parameters z = (a, b) ∈ ℝ^{d+1} (q = d + 1). Batched: the pre-activations are the product
+//! Z X̃ᵀ (X̃ = [X, 1], tile by tile, [`super::tiled`]); the forward pass keeps only the indicator H = 1[Z X̃ᵀ > 0], and with
 //! G = H · diag(r) X̃ (one product) h_i = G_i and, by positive homogeneity, g_i = z_i · G_i.
 //! Initial law: a uniform on the unit sphere S^{d-1}, b = 0 (so a·x is of order R/√d = 1).
 
@@ -141,4 +141,36 @@ fn row_kernel() -> RowKernel {
         }
     }
     row_body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_kernels_give_the_same_bits_on_every_path() {
+        let len = 77;
+        let row: Vec<f64> = (0..len).map(|p| (p as f64 * 0.37).sin() * 4.0).collect();
+        let run = |kernel: &dyn Fn(&mut [f64], &mut [f64])| {
+            let (mut r, mut acc) = (row.clone(), vec![0.25; len]);
+            kernel(&mut r, &mut acc);
+            r.iter()
+                .chain(&acc)
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        };
+        let portable = run(&|r, a| row_body(r, -1.5, a));
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the feature was detected at run time.
+                assert_eq!(run(&|r, a| unsafe { row_avx512(r, -1.5, a) }), portable);
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the feature was detected at run time.
+                assert_eq!(run(&|r, a| unsafe { row_avx2(r, -1.5, a) }), portable);
+            }
+        }
+        assert_eq!(run(&|r, a| row_kernel()(r, -1.5, a)), portable);
+    }
 }
