@@ -619,6 +619,16 @@ fn debye_top(c: f64, rho: f64, rho_lo: f64, nterms: usize, sigma: f64) -> Top {
         u = u * r + pu;
         w = w * r + pw;
     }
+    debye_assemble(c, rho, rho_lo, sigma, u * (c / rho).sqrt(), w / u)
+}
+
+/// The Debye result from its two sums: ln ₀F₁ = (ρ − c) + ν ln(c/h) + ρ_lo + σ in double-double
+/// (ν = c − 1, c/h = 2c/(ν + ρ)), the scaled value `v` and the ratio from w/u (the direct and the
+/// table evaluation share this step).
+#[inline(always)]
+fn debye_assemble(c: f64, rho: f64, rho_lo: f64, sigma: f64, v: f64, w_over_u: f64) -> Top {
+    let nu = c - 1.0;
+    let r = 1.0 / rho;
     let q = 2.0 * c / (nu + rho); // c/h
     let l = ln_c_over_h(c, rho, rho_lo, q);
     let (p, pe) = two_prod(nu, l);
@@ -627,9 +637,9 @@ fn debye_top(c: f64, rho: f64, rho_lo: f64, nterms: usize, sigma: f64) -> Top {
     Top {
         hi: s2,
         lo: se2 + se + pe + rho_lo + sigma,
-        v: u * (c / rho).sqrt(),
+        v,
         small: false,
-        r: q - (2.0 * c * r * r) * (w / u),
+        r: q - (2.0 * c * r * r) * w_over_u,
     }
 }
 
@@ -1181,18 +1191,7 @@ impl Hyp0f1 {
         }
         let u = (u0 + w * u1) + w2 * (u2 + w * u3);
         let wsum = (v0 + w * v1) + w2 * (v2 + w * v3);
-        let q = 2.0 * c / (nu + rho); // c/h
-        let l = ln_c_over_h(c, rho, rho_lo, q);
-        let (p, pe) = two_prod(nu, l);
-        let (s, se) = two_sum(rho, -c);
-        let (s2, se2) = two_sum(s, p);
-        Top {
-            hi: s2,
-            lo: se2 + se + pe + rho_lo + sigma,
-            v: u * (c * r).sqrt(),
-            small: false,
-            r: q - (2.0 * c * r * r) * (wsum / u),
-        }
+        debye_assemble(c, rho, rho_lo, sigma, u * (c * r).sqrt(), wsum / u)
     }
 
     #[inline(always)]
