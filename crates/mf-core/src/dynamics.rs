@@ -128,8 +128,7 @@ pub fn velocity(
     vel.z.fill(0.0);
     let total = points.len();
     let mut sq = 0.0;
-    let mut start = 0;
-    while start < total {
+    for start in (0..total).step_by(ws.chunk) {
         let b = ws.chunk.min(total - start);
         let (x, y) = points.chunk(start, b);
         forward_residuals(unit, net, x, y, ws, &mut sq, par);
@@ -150,7 +149,6 @@ pub fn velocity(
                 vel.z[(i, k)] += ws.out[(i, k)];
             }
         }
-        start += b;
     }
     let inv_p = 1.0 / total as f64;
     for k in 0..q {
@@ -173,12 +171,10 @@ pub fn loss(
 ) -> f64 {
     let total = points.len();
     let mut sq = 0.0;
-    let mut start = 0;
-    while start < total {
+    for start in (0..total).step_by(ws.chunk) {
         let b = ws.chunk.min(total - start);
         let (x, y) = points.chunk(start, b);
         forward_residuals(unit, net, x, y, ws, &mut sq, par);
-        start += b;
     }
     0.5 * sq / total as f64
 }
@@ -193,8 +189,7 @@ pub fn outputs(
     par: Par,
 ) {
     let total = x.nrows();
-    let mut start = 0;
-    while start < total {
+    for start in (0..total).step_by(ws.chunk) {
         let b = ws.chunk.min(total - start);
         unit.forward(
             net.z.as_ref(),
@@ -205,7 +200,6 @@ pub fn outputs(
             &mut out[start..start + b],
             par,
         );
-        start += b;
     }
 }
 

@@ -43,6 +43,33 @@ pub fn matmul_rows(
     }
 }
 
+/// Runs `task(k, a_k, b_k)` for every k, where a_k and b_k are the k-th chunks of `a` and `b` of
+/// lengths `a_len` and `b_len` (the last ones may be shorter; as many as the shorter split has):
+/// in order on this thread for `Par::Seq`, on rayon otherwise. Each task owns its two chunks, so
+/// the result does not depend on the number of threads.
+pub fn for_each_block<F>(
+    par: Par,
+    a: &mut [f64],
+    a_len: usize,
+    b: &mut [f64],
+    b_len: usize,
+    task: F,
+) where
+    F: Fn(usize, &mut [f64], &mut [f64]) + Sync + Send,
+{
+    if matches!(par, Par::Seq) {
+        for (k, (x, y)) in a.chunks_mut(a_len).zip(b.chunks_mut(b_len)).enumerate() {
+            task(k, x, y);
+        }
+    } else {
+        use rayon::prelude::*;
+        a.par_chunks_mut(a_len)
+            .zip(b.par_chunks_mut(b_len))
+            .enumerate()
+            .for_each(|(k, (x, y))| task(k, x, y));
+    }
+}
+
 fn split(c: MatMut<'_, f64>, accum: Accum, a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) {
     let n = a.nrows();
     if n <= ROW_BLOCK {

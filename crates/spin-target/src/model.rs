@@ -28,6 +28,7 @@
 //! P alone, so the result does not depend on threads.
 
 use crate::error::SpinError;
+use crate::linalg::for_each_block;
 use crate::monomial_dot::monomial_dot;
 use crate::streams::{Purpose, StreamRng, stream};
 use faer::linalg::matmul::matmul;
@@ -68,8 +69,8 @@ pub struct EnergyWorkspace {
     /// U (gradients) or H (energies) by blocks: block k (len ≤ BLOCK rows) is column-major
     /// len × m at `mono[k·BLOCK·m..]`.
     mono: Vec<f64>,
-    /// G (gradients) or the block's coordinates (energies) by blocks: block k (len ≤ BLOCK rows)
-    /// is column-major len × d at `prod[k·BLOCK·d..]`.
+    /// G (gradients) or the block's coordinates then its energies (energies) by blocks: block k
+    /// (len ≤ BLOCK rows) is column-major len × d at `prod[k·BLOCK·(d+1)..]`, then len entries.
     prod: Vec<f64>,
 }
 
@@ -79,7 +80,7 @@ impl EnergyWorkspace {
         Self {
             dim,
             mono: vec![0.0; CHUNK_ROWS * monomials(dim)],
-            prod: vec![0.0; CHUNK_ROWS * dim],
+            prod: vec![0.0; CHUNK_ROWS * (dim + 1)],
         }
     }
 }
@@ -248,51 +249,38 @@ impl SpinModel {
         assert_eq!(out.len(), x.nrows(), "one energy per point");
         let m = monomials(d);
         let tri_t = self.tri.transpose();
-        let block = |k: usize, out: &mut [f64], xcols: &mut [f64], h: &mut [f64]| {
-            let len = out.len();
-            let xcols = &mut xcols[..len * d];
-            for j in 0..d {
-                for (p, v) in xcols[j * len..(j + 1) * len].iter_mut().enumerate() {
-                    *v = x[(k * BLOCK + p, j)];
-                }
-            }
-            let h = &mut h[..len * m];
-            matmul(
-                MatMut::from_column_major_slice_mut(h, len, m),
-                Accum::Replace,
-                MatRef::from_column_major_slice(xcols, len, d),
-                tri_t,
-                1.0,
-                Par::Seq,
-            );
-            monomial_dot(d, xcols, h, out);
-            out.iter_mut().for_each(|o| *o *= self.scale);
-        };
-        let mut done = 0;
-        while done < x.nrows() {
-            let rows = CHUNK_ROWS.min(x.nrows() - done);
-            let (first, blocks) = (done / BLOCK, rows.div_ceil(BLOCK));
-            let out = &mut out[done..done + rows];
-            let xcols = &mut ws.prod[..blocks * BLOCK * d];
+        for row0 in (0..x.nrows()).step_by(CHUNK_ROWS) {
+            let rows = CHUNK_ROWS.min(x.nrows() - row0);
+            let blocks = rows.div_ceil(BLOCK);
+            // per block: its coordinates (len × d, column-major), then its len energies
+            let xe = &mut ws.prod[..blocks * BLOCK * (d + 1)];
             let h = &mut ws.mono[..blocks * BLOCK * m];
-            if matches!(par, Par::Seq) {
-                for (k, ((o, xc), hb)) in out
-                    .chunks_mut(BLOCK)
-                    .zip(xcols.chunks_mut(BLOCK * d))
-                    .zip(h.chunks_mut(BLOCK * m))
-                    .enumerate()
-                {
-                    block(first + k, o, xc, hb);
+            for_each_block(par, xe, BLOCK * (d + 1), h, BLOCK * m, |k, xe, h| {
+                let start = row0 + k * BLOCK;
+                let len = BLOCK.min(row0 + rows - start);
+                let (xcols, e) = xe.split_at_mut(len * d);
+                for j in 0..d {
+                    for (p, v) in xcols[j * len..(j + 1) * len].iter_mut().enumerate() {
+                        *v = x[(start + p, j)];
+                    }
                 }
-            } else {
-                use rayon::prelude::*;
-                out.par_chunks_mut(BLOCK)
-                    .zip(xcols.par_chunks_mut(BLOCK * d))
-                    .zip(h.par_chunks_mut(BLOCK * m))
-                    .enumerate()
-                    .for_each(|(k, ((o, xc), hb))| block(first + k, o, xc, hb));
+                let h = &mut h[..len * m];
+                matmul(
+                    MatMut::from_column_major_slice_mut(h, len, m),
+                    Accum::Replace,
+                    MatRef::from_column_major_slice(xcols, len, d),
+                    tri_t,
+                    1.0,
+                    Par::Seq,
+                );
+                let e = &mut e[..len];
+                monomial_dot(d, xcols, h, e);
+                e.iter_mut().for_each(|v| *v *= self.scale);
+            });
+            for (k, o) in out[row0..row0 + rows].chunks_mut(BLOCK).enumerate() {
+                let len = o.len();
+                o.copy_from_slice(&xe[k * BLOCK * (d + 1) + len * d..][..len]);
             }
-            done += rows;
         }
     }
 
@@ -333,58 +321,52 @@ impl SpinModel {
         assert_eq!(x.ncols(), d, "points of wrong dimension");
         assert_eq!(ws.dim, d, "workspace of wrong dimension");
         let tri = self.tri.as_ref();
-        let mut row0 = 0;
-        while row0 < x.nrows() {
+        for row0 in (0..x.nrows()).step_by(CHUNK_ROWS) {
             let rows = CHUNK_ROWS.min(x.nrows() - row0);
             let blocks = rows.div_ceil(BLOCK);
-            let block = |k: usize, mono: &mut [f64], prod: &mut [f64]| {
-                let start = row0 + k * BLOCK;
-                let len = BLOCK.min(row0 + rows - start);
-                let xb = x.subrows(start, len);
-                // column (q, r) of U is x_q ∘ x_r, for q ≤ r in order
-                let mut col = 0;
-                for q in 0..d {
-                    for r in q..d {
-                        let u = &mut mono[col * len..(col + 1) * len];
-                        for (p, v) in u.iter_mut().enumerate() {
-                            *v = xb[(p, q)] * xb[(p, r)];
-                        }
-                        col += 1;
-                    }
-                }
-                matmul(
-                    MatMut::from_column_major_slice_mut(&mut prod[..len * d], len, d),
-                    Accum::Replace,
-                    MatRef::from_column_major_slice(&mono[..len * m], len, m),
-                    tri,
-                    1.0,
-                    Par::Seq,
-                );
-            };
             let mono = &mut ws.mono[..blocks * BLOCK * m];
-            let prod = &mut ws.prod[..blocks * BLOCK * d];
-            if matches!(par, Par::Seq) {
-                for (k, (u, g)) in mono
-                    .chunks_mut(BLOCK * m)
-                    .zip(prod.chunks_mut(BLOCK * d))
-                    .enumerate()
-                {
-                    block(k, u, g);
-                }
-            } else {
-                use rayon::prelude::*;
-                mono.par_chunks_mut(BLOCK * m)
-                    .zip(prod.par_chunks_mut(BLOCK * d))
-                    .enumerate()
-                    .for_each(|(k, (u, g))| block(k, u, g));
-            }
+            let prod = &mut ws.prod[..blocks * BLOCK * (d + 1)];
+            for_each_block(
+                par,
+                mono,
+                BLOCK * m,
+                prod,
+                BLOCK * (d + 1),
+                |k, mono, prod| {
+                    let start = row0 + k * BLOCK;
+                    let len = BLOCK.min(row0 + rows - start);
+                    let xb = x.subrows(start, len);
+                    // column (q, r) of U is x_q ∘ x_r, for q ≤ r in order
+                    let mut col = 0;
+                    for q in 0..d {
+                        for r in q..d {
+                            let u = &mut mono[col * len..(col + 1) * len];
+                            for (p, v) in u.iter_mut().enumerate() {
+                                *v = xb[(p, q)] * xb[(p, r)];
+                            }
+                            col += 1;
+                        }
+                    }
+                    matmul(
+                        MatMut::from_column_major_slice_mut(&mut prod[..len * d], len, d),
+                        Accum::Replace,
+                        MatRef::from_column_major_slice(&mono[..len * m], len, m),
+                        tri,
+                        1.0,
+                        Par::Seq,
+                    );
+                },
+            );
             for k in 0..blocks {
                 let start = row0 + k * BLOCK;
                 let len = BLOCK.min(row0 + rows - start);
-                let g = MatRef::from_column_major_slice(&prod[k * BLOCK * d..][..len * d], len, d);
-                sink(start, x.subrows(start, len), g);
+                let g = &prod[k * BLOCK * (d + 1)..][..len * d];
+                sink(
+                    start,
+                    x.subrows(start, len),
+                    MatRef::from_column_major_slice(g, len, d),
+                );
             }
-            row0 += rows;
         }
     }
 }

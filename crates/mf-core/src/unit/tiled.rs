@@ -16,7 +16,7 @@
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
-use rayon::prelude::*;
+use spin_target::linalg::for_each_block;
 
 /// Units per block (one rayon task, one partial sum).
 pub const TILE_ROWS: usize = spin_target::linalg::ROW_BLOCK;
@@ -49,8 +49,7 @@ pub fn tiled_forward<M>(
         let i0 = blk * TILE_ROWS;
         let m = rows.len() / b;
         acc.fill(0.0);
-        let mut j0 = 0;
-        while j0 < b {
+        for j0 in (0..b).step_by(TILE_COLS) {
             let len = TILE_COLS.min(b - j0);
             // the tile's transpose is column-major (len × m, column stride B): Sᵀ = W_J Z_Iᵀ
             // (not `MatMut::from_row_major_slice_with_stride_mut`: in faer 0.24.4 it builds a
@@ -67,25 +66,10 @@ pub fn tiled_forward<M>(
                 let row = &mut rows[r * b + j0..r * b + j0 + len];
                 map(i0 + r, j0, row, &mut acc[j0..j0 + len]);
             }
-            j0 += len;
         }
     };
-    let buf = &mut buf[..n * b];
     let partial = &mut partial[..partial_len(n, b)];
-    if matches!(par, Par::Seq) {
-        for (blk, (rows, acc)) in buf
-            .chunks_mut(TILE_ROWS * b)
-            .zip(partial.chunks_mut(b))
-            .enumerate()
-        {
-            block(blk, rows, acc);
-        }
-    } else {
-        buf.par_chunks_mut(TILE_ROWS * b)
-            .zip(partial.par_chunks_mut(b))
-            .enumerate()
-            .for_each(|(blk, (rows, acc))| block(blk, rows, acc));
-    }
+    for_each_block(par, &mut buf[..n * b], TILE_ROWS * b, partial, b, block);
     let out = &mut fn_out[..b];
     out.fill(0.0);
     for acc in partial.chunks(b) {
