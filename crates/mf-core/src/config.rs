@@ -227,10 +227,10 @@ impl TrainConfig {
                 format!("an integer in 1..={MAX_POINTS}"),
             ));
         }
-        if let Some(s) = self.sigma {
-            if !(s.is_finite() && s > 0.0) {
-                return Err(TrainError::config("sigma", "a finite number > 0"));
-            }
+        if let Some(s) = self.sigma
+            && !(s.is_finite() && s > 0.0)
+        {
+            return Err(TrainError::config("sigma", "a finite number > 0"));
         }
         if self.mode == Mode::Exact && self.units != UnitKind::Rbf {
             return Err(TrainError::config(
@@ -247,10 +247,10 @@ impl TrainConfig {
         if !(self.tol.is_finite() && self.tol > 0.0 && self.tol < 1.0) {
             return Err(TrainError::config("tol", "a number in (0, 1)"));
         }
-        if let Some(m) = self.dt_max {
-            if !(m.is_finite() && m > 0.0) {
-                return Err(TrainError::config("dt_max", "a finite number > 0"));
-            }
+        if let Some(m) = self.dt_max
+            && !(m.is_finite() && m > 0.0)
+        {
+            return Err(TrainError::config("dt_max", "a finite number > 0"));
         }
         if self.mode == Mode::Exact && self.width > 16_384 {
             return Err(TrainError::config(

@@ -1,4 +1,4 @@
-//! A branch-free exponential for slices, written so that the compiler vectorises it.
+//! A branch-free exponential for slices, on explicit AVX-512 / AVX2 vectors (module `simd`).
 //!
 //! exp(x) = 2^k · exp(r) with k = round(x / ln 2) and r = x − k ln 2 (Cody–Waite split of ln 2,
 //! |r| ≤ ln 2 / 2), exp(r) by its Taylor polynomial of degree 13 (truncation error
@@ -15,6 +15,8 @@ const LOG2E: f64 = std::f64::consts::LOG2_E;
 const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
 const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 const SHIFTER: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52: adding it rounds to an integer
+
+use crate::simd::{Block, Lanes, for_lanes};
 
 /// Taylor coefficients 1/k! for k = 13 down to 0.
 const C: [f64; 14] = [
@@ -47,96 +49,97 @@ pub fn exp_fused(x: f64) -> f64 {
     exp_one::<true>(x)
 }
 
-/// One Horner step p·r + c, fused (one rounding, `f64::mul_add`) or not (two roundings).
-#[inline(always)]
-fn horner<const FUSED: bool>(p: f64, r: f64, c: f64) -> f64 {
-    if FUSED { p.mul_add(r, c) } else { p * r + c }
-}
-
 #[inline(always)]
 fn exp_one<const FUSED: bool>(x: f64) -> f64 {
-    let xc = x.clamp(-708.0, 709.5);
-    let t = xc * LOG2E + SHIFTER;
-    let k = t - SHIFTER;
-    let r = (xc - k * LN2_HI) - k * LN2_LO;
-    let mut p = C[0];
-    for &c in &C[1..] {
-        p = horner::<FUSED>(p, r, c);
-    }
-    let ki = (t.to_bits() as i64).wrapping_sub(SHIFTER.to_bits() as i64);
-    let scale = f64::from_bits(((ki + 1023) as u64) << 52);
-    let y = p * scale;
-    // flush, overflow and NaN without branches the vectoriser cannot handle
-    let y = if x < -708.0 { 0.0 } else { y };
-    let y = if x > 709.5 { f64::INFINITY } else { y };
-    if x.is_nan() { x } else { y }
+    // SAFETY: the f64 lanes need no processor feature.
+    unsafe { exp_lanes::<f64, 1, FUSED>([x])[0] }
 }
 
-/// Lanes evaluated in lockstep: independent Horner chains hide the latency of each step.
-const LANES: usize = 8;
-
+/// exp of W vectors at once, their steps interleaved (independent Horner chains hide each
+/// other's latency). Per lane exactly the operations of the module docs, so every vector type
+/// and width gives the same bits.
+///
+/// # Safety
+/// The processor has `V`'s features.
 #[inline(always)]
-fn exp_lanes<const FUSED: bool>(v: &mut [f64; LANES]) {
-    let mut r = [0.0; LANES];
-    let mut t = [0.0; LANES];
-    for j in 0..LANES {
-        let xc = v[j].clamp(-708.0, 709.5);
-        t[j] = xc * LOG2E + SHIFTER;
-        let k = t[j] - SHIFTER;
-        r[j] = (xc - k * LN2_HI) - k * LN2_LO;
+pub(crate) unsafe fn exp_lanes<V: Lanes, const W: usize, const FUSED: bool>(x: [V; W]) -> [V; W] {
+    unsafe {
+        let (lo, hi) = (V::splat(-708.0), V::splat(709.5));
+        let (log2e, shifter) = (V::splat(LOG2E), V::splat(SHIFTER));
+        let (hi_part, lo_part) = (V::splat(LN2_HI), V::splat(LN2_LO));
+        let mut t = x;
+        let mut r = x;
+        for j in 0..W {
+            let xc = x[j].clamp(lo, hi);
+            t[j] = xc.mul(log2e).add(shifter);
+            let k = t[j].sub(shifter);
+            r[j] = xc.sub(k.mul(hi_part)).sub(k.mul(lo_part));
+        }
+        let mut p = [V::splat(C[0]); W];
+        for &c in &C[1..] {
+            let c = V::splat(c);
+            for j in 0..W {
+                p[j] = if FUSED {
+                    p[j].mul_add(r[j], c)
+                } else {
+                    p[j].mul(r[j]).add(c)
+                };
+            }
+        }
+        let (zero, inf) = (V::splat(0.0), V::splat(f64::INFINITY));
+        let mut y = p;
+        for j in 0..W {
+            let v = p[j].mul(t[j].exp2_bits(SHIFTER.to_bits(), 1023));
+            // flush below −708, overflow above 709.5, NaN in gives NaN out
+            let v = x[j].lt_select(lo, zero, v);
+            let v = hi.lt_select(x[j], inf, v);
+            y[j] = x[j].nan_or(v);
+        }
+        y
     }
-    let mut p = [C[0]; LANES];
-    for &c in &C[1..] {
-        for j in 0..LANES {
-            p[j] = horner::<FUSED>(p[j], r[j], c);
+}
+
+/// exp in place over the slice at `ptr` (a [`Block`] for [`for_lanes`]).
+struct ExpBlock<const FUSED: bool>(*mut f64);
+
+impl<const FUSED: bool> Block for ExpBlock<FUSED> {
+    #[inline(always)]
+    unsafe fn run<V: Lanes, const W: usize>(&mut self, offset: usize) {
+        unsafe {
+            let p = self.0.add(offset);
+            let mut x = [V::splat(0.0); W];
+            for (j, v) in x.iter_mut().enumerate() {
+                *v = V::load(p.add(j * V::LANES));
+            }
+            let y = exp_lanes::<V, W, FUSED>(x);
+            for (j, v) in y.iter().enumerate() {
+                v.store(p.add(j * V::LANES));
+            }
         }
     }
-    for j in 0..LANES {
-        let x = v[j];
-        let ki = (t[j].to_bits() as i64).wrapping_sub(SHIFTER.to_bits() as i64);
-        let y = p[j] * f64::from_bits(((ki + 1023) as u64) << 52);
-        let y = if x < -708.0 { 0.0 } else { y };
-        let y = if x > 709.5 { f64::INFINITY } else { y };
-        v[j] = if x.is_nan() { x } else { y };
-    }
 }
 
-/// exp over a slice, 8 lanes at a time (inlined into the callers compiled for AVX2/AVX-512).
+/// exp over a slice with vectors of `V`.
+///
+/// # Safety
+/// The processor has `V`'s features.
 #[inline(always)]
-pub(crate) fn exp_slice<const FUSED: bool>(v: &mut [f64]) {
-    let mut chunks = v.chunks_exact_mut(LANES);
-    for ch in &mut chunks {
-        exp_lanes::<FUSED>(ch.try_into().expect("chunk of LANES"));
-    }
-    for x in chunks.into_remainder() {
-        *x = exp_one::<FUSED>(*x);
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn exp_slice_avx2(v: &mut [f64]) {
-    // the same operations (no FMA contraction), in 4-wide registers: identical bits
-    exp_slice::<false>(v)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn exp_slice_avx512(v: &mut [f64]) {
-    // the same operations in 8-wide registers: identical bits
-    exp_slice::<false>(v)
+pub(crate) unsafe fn exp_slice<V: Lanes, const FUSED: bool>(v: &mut [f64]) {
+    unsafe { for_lanes::<V, _>(v.len(), &mut ExpBlock::<FUSED>(v.as_mut_ptr())) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn exp_slice_fused_avx2(v: &mut [f64]) {
-    exp_slice::<true>(v)
+fn exp_slice_avx2<const FUSED: bool>(v: &mut [f64]) {
+    // SAFETY: this function is only entered with the features present.
+    unsafe { exp_slice::<std::arch::x86_64::__m256d, FUSED>(v) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,fma")]
-fn exp_slice_fused_avx512(v: &mut [f64]) {
-    exp_slice::<true>(v)
+fn exp_slice_avx512<const FUSED: bool>(v: &mut [f64]) {
+    // SAFETY: this function is only entered with the features present.
+    unsafe { exp_slice::<std::arch::x86_64::__m512d, FUSED>(v) }
 }
 
 /// Replaces every v by exp(v). Uses AVX-512 or AVX2 when the processor has them; the arithmetic
@@ -144,16 +147,17 @@ fn exp_slice_fused_avx512(v: &mut [f64]) {
 pub fn exp_in_place(v: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the feature was detected at run time.
-            return unsafe { exp_slice_avx512(v) };
+        if has_avx512_fma() {
+            // SAFETY: the features were detected at run time.
+            return unsafe { exp_slice_avx512::<false>(v) };
         }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the feature was detected at run time.
-            return unsafe { exp_slice_avx2(v) };
+        if has_avx2_fma() {
+            // SAFETY: the features were detected at run time.
+            return unsafe { exp_slice_avx2::<false>(v) };
         }
     }
-    exp_slice::<false>(v)
+    // SAFETY: f64 lanes need no feature.
+    unsafe { exp_slice::<f64, false>(v) }
 }
 
 /// Replaces every v by exp(v), the Horner steps as fused multiply-adds (one rounding each, so
@@ -164,14 +168,15 @@ pub fn exp_in_place_fused(v: &mut [f64]) {
     {
         if has_avx512_fma() {
             // SAFETY: the features were detected at run time.
-            return unsafe { exp_slice_fused_avx512(v) };
+            return unsafe { exp_slice_avx512::<true>(v) };
         }
         if has_avx2_fma() {
             // SAFETY: the features were detected at run time.
-            return unsafe { exp_slice_fused_avx2(v) };
+            return unsafe { exp_slice_avx2::<true>(v) };
         }
     }
-    exp_slice::<true>(v)
+    // SAFETY: f64 lanes need no feature.
+    unsafe { exp_slice::<f64, true>(v) }
 }
 
 /// True when the processor has AVX-512F and FMA.
@@ -188,10 +193,13 @@ pub(crate) fn has_avx2_fma() -> bool {
 
 /// The portable paths of [`exp_in_place`] and [`exp_in_place_fused`] (for tests comparing bits).
 pub fn exp_in_place_portable(v: &mut [f64], fused: bool) {
-    if fused {
-        exp_slice::<true>(v)
-    } else {
-        exp_slice::<false>(v)
+    // SAFETY: f64 lanes need no feature.
+    unsafe {
+        if fused {
+            exp_slice::<f64, true>(v)
+        } else {
+            exp_slice::<f64, false>(v)
+        }
     }
 }
 
@@ -242,9 +250,9 @@ mod tests {
                 // SAFETY: the features were detected at run time.
                 unsafe {
                     if fused {
-                        exp_slice_fused_avx2(&mut c)
+                        exp_slice_avx2::<true>(&mut c)
                     } else {
-                        exp_slice_avx2(&mut c)
+                        exp_slice_avx2::<false>(&mut c)
                     }
                 }
                 assert_eq!(c, a);

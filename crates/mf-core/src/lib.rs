@@ -51,6 +51,7 @@ pub mod network;
 pub mod output;
 pub mod points;
 pub mod schedule;
+mod simd;
 pub mod target;
 pub mod train;
 pub mod unit;

@@ -42,7 +42,7 @@ pub const MAX_DIM: usize = 512;
 /// Rows of X processed at once by the batched routines (bounds the P × m monomial buffer).
 pub const CHUNK_ROWS: usize = 2048;
 // chunks are whole blocks: the block index k of a chunk maps to rows k·BLOCK.. of the chunk
-const _: () = assert!(CHUNK_ROWS % BLOCK == 0);
+const _: () = assert!(CHUNK_ROWS.is_multiple_of(BLOCK));
 
 const BLOCK: usize = crate::linalg::ROW_BLOCK;
 

@@ -16,7 +16,8 @@
 
 use super::tiled::tiled_forward;
 use super::{Unit, weighted_points_product};
-use crate::fastexp::exp_slice;
+use crate::fastexp::exp_lanes;
+use crate::simd::{Block, Lanes, for_lanes};
 use crate::streams::StreamRng;
 use faer::prelude::ReborrowMut;
 use faer::{MatMut, MatRef, Par};
@@ -121,27 +122,88 @@ impl Unit for Rbf {
 /// contracted, so every processor path gives the same bits.
 type RowKernel = fn(&mut [f64], &[f64], f64, f64, f64, &mut [f64]);
 
+/// One row as a [`Block`]: pointers to the row, |x_p|² and the partial sums.
+struct RowBlock {
+    row: *mut f64,
+    xsq: *const f64,
+    acc: *mut f64,
+    zs: f64,
+    inv: f64,
+    ci: f64,
+}
+
+impl Block for RowBlock {
+    #[inline(always)]
+    unsafe fn run<V: Lanes, const W: usize>(&mut self, offset: usize) {
+        unsafe {
+            let (two, zs, inv, ci) = (
+                V::splat(2.0),
+                V::splat(self.zs),
+                V::splat(self.inv),
+                V::splat(self.ci),
+            );
+            let mut a = [zs; W];
+            for (j, v) in a.iter_mut().enumerate() {
+                let at = offset + j * V::LANES;
+                let s = V::load(self.row.add(at));
+                *v = two.mul(s).sub(zs).sub(V::load(self.xsq.add(at))).mul(inv);
+            }
+            let phi = exp_lanes::<V, W, true>(a);
+            for (j, v) in phi.iter().enumerate() {
+                let at = offset + j * V::LANES;
+                v.store(self.row.add(at));
+                V::load(self.acc.add(at))
+                    .add(ci.mul(*v))
+                    .store(self.acc.add(at));
+            }
+        }
+    }
+}
+
+/// The row kernel with vectors of `V`.
+///
+/// # Safety
+/// The processor has `V`'s features.
 #[inline(always)]
+unsafe fn row_lanes<V: Lanes>(
+    row: &mut [f64],
+    xsq: &[f64],
+    zs: f64,
+    inv: f64,
+    ci: f64,
+    acc: &mut [f64],
+) {
+    let len = row.len();
+    assert!(xsq.len() >= len && acc.len() >= len);
+    let mut k = RowBlock {
+        row: row.as_mut_ptr(),
+        xsq: xsq.as_ptr(),
+        acc: acc.as_mut_ptr(),
+        zs,
+        inv,
+        ci,
+    };
+    // SAFETY: the caller guarantees the features; every index is below len (asserted above).
+    unsafe { for_lanes::<V, _>(len, &mut k) }
+}
+
 fn row_body(row: &mut [f64], xsq: &[f64], zs: f64, inv: f64, ci: f64, acc: &mut [f64]) {
-    for (v, xs) in row.iter_mut().zip(xsq) {
-        *v = (2.0 * *v - zs - xs) * inv;
-    }
-    exp_slice::<true>(row);
-    for (a, v) in acc.iter_mut().zip(row.iter()) {
-        *a += ci * v;
-    }
+    // SAFETY: f64 lanes need no feature.
+    unsafe { row_lanes::<f64>(row, xsq, zs, inv, ci, acc) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,fma")]
 fn row_avx512(row: &mut [f64], xsq: &[f64], zs: f64, inv: f64, ci: f64, acc: &mut [f64]) {
-    row_body(row, xsq, zs, inv, ci, acc)
+    // SAFETY: entered only with the features present.
+    unsafe { row_lanes::<std::arch::x86_64::__m512d>(row, xsq, zs, inv, ci, acc) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn row_avx2(row: &mut [f64], xsq: &[f64], zs: f64, inv: f64, ci: f64, acc: &mut [f64]) {
-    row_body(row, xsq, zs, inv, ci, acc)
+    // SAFETY: entered only with the features present.
+    unsafe { row_lanes::<std::arch::x86_64::__m256d>(row, xsq, zs, inv, ci, acc) }
 }
 
 /// The widest row kernel this processor runs (detected once per pass).

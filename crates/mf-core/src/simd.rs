@@ -1,0 +1,238 @@
+//! A minimal vector-of-f64 abstraction for the elementwise kernels (the exp and the unit's row
+//! maps), so that one generic body runs on AVX-512 (8 lanes), AVX2 (4 lanes) and plain `f64`
+//! (1 lane, the portable path and the tails) with the same operations in the same order, hence
+//! the same bits on every path.
+//!
+//! Why explicit vectors: left to the auto-vectoriser, the exp either became gathers across
+//! chunks or a loop of one vector per iteration whose 13-step Horner chain (latency ≈ 90 cycles)
+//! stalled the floating-point scheduler. The kernels built on [`Lanes`] keep [`WAYS`] independent
+//! vectors in flight.
+//!
+//! Every method is `unsafe`: the caller guarantees that the processor has the vector's features
+//! (the kernels are entered through `#[target_feature]` functions after run-time detection) and,
+//! for `load`/`store`, that `LANES` values are readable/writable at the pointer.
+
+/// Independent vectors a kernel keeps in flight.
+pub(crate) const WAYS: usize = 4;
+
+/// A vector of `LANES` f64 values and the operations the kernels use (IEEE, no contraction
+/// except in [`Lanes::mul_add`]).
+pub(crate) trait Lanes: Copy {
+    /// Number of f64 lanes.
+    const LANES: usize;
+    /// Every lane = v.
+    unsafe fn splat(v: f64) -> Self;
+    /// Loads `LANES` values (unaligned).
+    unsafe fn load(p: *const f64) -> Self;
+    /// Stores `LANES` values (unaligned).
+    unsafe fn store(self, p: *mut f64);
+    /// self + o.
+    unsafe fn add(self, o: Self) -> Self;
+    /// self − o.
+    unsafe fn sub(self, o: Self) -> Self;
+    /// self · o.
+    unsafe fn mul(self, o: Self) -> Self;
+    /// self · a + b with one rounding.
+    unsafe fn mul_add(self, a: Self, b: Self) -> Self;
+    /// Lanes clamped to [lo, hi] (NaN lanes unspecified: callers restore them).
+    unsafe fn clamp(self, lo: Self, hi: Self) -> Self;
+    /// Per lane: if self < o then `yes` else `no` (false for NaN).
+    unsafe fn lt_select(self, o: Self, yes: Self, no: Self) -> Self;
+    /// Per lane: if self is NaN then self else `no`.
+    unsafe fn nan_or(self, no: Self) -> Self;
+    /// Per lane: the f64 whose bits are ((bits(self) − bits(sub)) + add) << 52, wrapping
+    /// (2^k from the shifter trick of the exp).
+    unsafe fn exp2_bits(self, sub: u64, add: u64) -> Self;
+}
+
+impl Lanes for f64 {
+    const LANES: usize = 1;
+    #[inline(always)]
+    unsafe fn splat(v: f64) -> Self {
+        v
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f64) -> Self {
+        unsafe { *p }
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f64) {
+        unsafe { *p = self }
+    }
+    #[inline(always)]
+    unsafe fn add(self, o: Self) -> Self {
+        self + o
+    }
+    #[inline(always)]
+    unsafe fn sub(self, o: Self) -> Self {
+        self - o
+    }
+    #[inline(always)]
+    unsafe fn mul(self, o: Self) -> Self {
+        self * o
+    }
+    #[inline(always)]
+    unsafe fn mul_add(self, a: Self, b: Self) -> Self {
+        f64::mul_add(self, a, b)
+    }
+    #[inline(always)]
+    unsafe fn clamp(self, lo: Self, hi: Self) -> Self {
+        f64::clamp(self, lo, hi)
+    }
+    #[inline(always)]
+    unsafe fn lt_select(self, o: Self, yes: Self, no: Self) -> Self {
+        if self < o { yes } else { no }
+    }
+    #[inline(always)]
+    unsafe fn nan_or(self, no: Self) -> Self {
+        if self.is_nan() { self } else { no }
+    }
+    #[inline(always)]
+    unsafe fn exp2_bits(self, sub: u64, add: u64) -> Self {
+        f64::from_bits(self.to_bits().wrapping_sub(sub).wrapping_add(add) << 52)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::Lanes;
+    use std::arch::x86_64::*;
+
+    impl Lanes for __m512d {
+        const LANES: usize = 8;
+        #[inline(always)]
+        unsafe fn splat(v: f64) -> Self {
+            unsafe { _mm512_set1_pd(v) }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f64) -> Self {
+            unsafe { _mm512_loadu_pd(p) }
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut f64) {
+            unsafe { _mm512_storeu_pd(p, self) }
+        }
+        #[inline(always)]
+        unsafe fn add(self, o: Self) -> Self {
+            unsafe { _mm512_add_pd(self, o) }
+        }
+        #[inline(always)]
+        unsafe fn sub(self, o: Self) -> Self {
+            unsafe { _mm512_sub_pd(self, o) }
+        }
+        #[inline(always)]
+        unsafe fn mul(self, o: Self) -> Self {
+            unsafe { _mm512_mul_pd(self, o) }
+        }
+        #[inline(always)]
+        unsafe fn mul_add(self, a: Self, b: Self) -> Self {
+            unsafe { _mm512_fmadd_pd(self, a, b) }
+        }
+        #[inline(always)]
+        unsafe fn clamp(self, lo: Self, hi: Self) -> Self {
+            unsafe { _mm512_min_pd(_mm512_max_pd(self, lo), hi) }
+        }
+        #[inline(always)]
+        unsafe fn lt_select(self, o: Self, yes: Self, no: Self) -> Self {
+            unsafe { _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_LT_OQ>(self, o), no, yes) }
+        }
+        #[inline(always)]
+        unsafe fn nan_or(self, no: Self) -> Self {
+            unsafe {
+                _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_UNORD_Q>(self, self), no, self)
+            }
+        }
+        #[inline(always)]
+        unsafe fn exp2_bits(self, sub: u64, add: u64) -> Self {
+            unsafe {
+                let k = _mm512_sub_epi64(_mm512_castpd_si512(self), _mm512_set1_epi64(sub as i64));
+                let k = _mm512_add_epi64(k, _mm512_set1_epi64(add as i64));
+                _mm512_castsi512_pd(_mm512_slli_epi64::<52>(k))
+            }
+        }
+    }
+
+    impl Lanes for __m256d {
+        const LANES: usize = 4;
+        #[inline(always)]
+        unsafe fn splat(v: f64) -> Self {
+            unsafe { _mm256_set1_pd(v) }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f64) -> Self {
+            unsafe { _mm256_loadu_pd(p) }
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut f64) {
+            unsafe { _mm256_storeu_pd(p, self) }
+        }
+        #[inline(always)]
+        unsafe fn add(self, o: Self) -> Self {
+            unsafe { _mm256_add_pd(self, o) }
+        }
+        #[inline(always)]
+        unsafe fn sub(self, o: Self) -> Self {
+            unsafe { _mm256_sub_pd(self, o) }
+        }
+        #[inline(always)]
+        unsafe fn mul(self, o: Self) -> Self {
+            unsafe { _mm256_mul_pd(self, o) }
+        }
+        #[inline(always)]
+        unsafe fn mul_add(self, a: Self, b: Self) -> Self {
+            unsafe { _mm256_fmadd_pd(self, a, b) }
+        }
+        #[inline(always)]
+        unsafe fn clamp(self, lo: Self, hi: Self) -> Self {
+            unsafe { _mm256_min_pd(_mm256_max_pd(self, lo), hi) }
+        }
+        #[inline(always)]
+        unsafe fn lt_select(self, o: Self, yes: Self, no: Self) -> Self {
+            unsafe { _mm256_blendv_pd(no, yes, _mm256_cmp_pd::<_CMP_LT_OQ>(self, o)) }
+        }
+        #[inline(always)]
+        unsafe fn nan_or(self, no: Self) -> Self {
+            unsafe { _mm256_blendv_pd(no, self, _mm256_cmp_pd::<_CMP_UNORD_Q>(self, self)) }
+        }
+        #[inline(always)]
+        unsafe fn exp2_bits(self, sub: u64, add: u64) -> Self {
+            unsafe {
+                let k = _mm256_sub_epi64(_mm256_castpd_si256(self), _mm256_set1_epi64x(sub as i64));
+                let k = _mm256_add_epi64(k, _mm256_set1_epi64x(add as i64));
+                _mm256_castsi256_pd(_mm256_slli_epi64::<52>(k))
+            }
+        }
+    }
+}
+
+/// An elementwise kernel over `len` values, written once for any vector type and width.
+pub(crate) trait Block {
+    /// Processes the `W · V::LANES` values starting at `offset`.
+    ///
+    /// # Safety
+    /// The processor has `V`'s features and the values are in bounds.
+    unsafe fn run<V: Lanes, const W: usize>(&mut self, offset: usize);
+}
+
+/// Runs `kernel` over `len` values: blocks of [`WAYS`] vectors of `V`, then single vectors,
+/// then single values (`f64`, the same operations).
+///
+/// # Safety
+/// The processor has `V`'s features.
+#[inline(always)]
+pub(crate) unsafe fn for_lanes<V: Lanes, K: Block>(len: usize, kernel: &mut K) {
+    let step = V::LANES * WAYS;
+    let mut i = 0;
+    while i + step <= len {
+        unsafe { kernel.run::<V, WAYS>(i) };
+        i += step;
+    }
+    while i + V::LANES <= len {
+        unsafe { kernel.run::<V, 1>(i) };
+        i += V::LANES;
+    }
+    while i < len {
+        unsafe { kernel.run::<f64, 1>(i) };
+        i += 1;
+    }
+}
