@@ -19,6 +19,7 @@
 //! A new unit is one file implementing [`Unit::phi`], [`Unit::grad_phi`] and
 //! [`Unit::init_params`]; the default batched passes are correct (and slow) for any unit.
 
+pub mod contract;
 mod rbf;
 mod relu;
 pub mod tiled;
@@ -125,9 +126,10 @@ pub trait Unit: Send + Sync {
     }
 }
 
-/// G = Φ · diag(r) X̃: scales the rows of X̃ by the residuals into `xr`, then one product of the
-/// row-major n × B buffer (as left by [`tiled::tiled_forward`]) with it into `out` (n × (d+1)). Shared by the units whose contraction is a single
-/// product against the points (RBF with Φ, ReLU with the indicator).
+/// G = Φ · diag(r) X̃: scales the rows of X̃ by the residuals into `xr`, then contracts the
+/// row-major n × B buffer (as left by [`tiled::tiled_forward`]) with it into `out` (n × (d+1),
+/// [`contract::contract_points`]). Shared by the units whose contraction is a single product
+/// against the points (RBF with Φ, ReLU with the indicator).
 pub(crate) fn weighted_points_product(
     buf: &[f64],
     n: usize,
@@ -143,14 +145,7 @@ pub(crate) fn weighted_points_product(
             xr[(p, k)] = r[p] * x[(p, k)];
         }
     }
-    spin_target::linalg::matmul_rows(
-        out,
-        faer::Accum::Replace,
-        MatRef::from_row_major_slice(&buf[..n * b], n, b),
-        xr.as_ref(),
-        1.0,
-        par,
-    );
+    contract::contract_points(&buf[..n * b], xr.as_ref(), out, par);
 }
 
 /// The units shipped with the crate, by name.

@@ -1,0 +1,372 @@
+//! The contraction G = Φ · diag(r) X̃ of the shipped units, as blocked dot products.
+//!
+//! Φ is the row-major n × B buffer left by [`super::tiled::tiled_forward`] and X̃ the B × m
+//! points (m = d + 1 columns); every entry of G is a dot product over the B points of one row
+//! of Φ with one column of diag(r) X̃ (both contiguous):
+//!
+//! ```text
+//! G_ik = Σ_p φ_ip (r_p x̃_pk)
+//! ```
+//!
+//! Each dot product has one fixed summation order, whatever the processor: eight partial sums
+//! S_l = Σ_{p ≡ l (mod 8)} φ_ip w_pk, each a chain of fused multiply-adds in increasing p, then
+//! ((S_0 + S_1) + (S_2 + S_3)) + ((S_4 + S_5) + (S_6 + S_7)). AVX-512 holds the eight sums in one
+//! register, AVX2 in two, the portable path in eight scalars: the same bits on every path. The
+//! kernel takes [`UNITS`] rows × up to [`COLS`] columns at a time (24 accumulators, each loaded
+//! value used 4–6 times), and blocks of [`ROW_BLOCK`] rows run in parallel with a fixed split,
+//! so the result does not depend on threads either. A general product at this shape (inner
+//! dimension B, only m = 26 columns) ran at ~55 GFLOP/s on the project machine, this kernel
+//! near the machine's peak (benches/README.md).
+
+use crate::simd::Lanes;
+use faer::{MatMut, MatRef, Par};
+use spin_target::linalg::ROW_BLOCK;
+
+/// Rows of Φ per kernel call.
+pub const UNITS: usize = 4;
+/// Most columns of X̃ per kernel call.
+pub const COLS: usize = 6;
+/// Partial sums per dot product (the fixed summation order of the module docs).
+const SUMS: usize = 8;
+
+/// The [`SUMS`] partial sums added in the fixed tree order.
+#[inline(always)]
+fn reduce(s: &[f64; SUMS]) -> f64 {
+    ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+}
+
+/// The U × C dot products of rows `a[u]` with columns `w[c]` over `len` values, each in the
+/// fixed order of the module docs.
+///
+/// # Safety
+/// The processor has `V`'s features, `V::LANES` divides [`SUMS`], and every pointer has `len`
+/// readable values.
+#[inline(always)]
+unsafe fn dots<V: Lanes, const U: usize, const C: usize>(
+    a: [*const f64; U],
+    w: [*const f64; C],
+    len: usize,
+) -> [[f64; C]; U] {
+    let g = SUMS / V::LANES;
+    // SAFETY: forwarded from the caller.
+    let mut acc = [[[unsafe { V::splat(0.0) }; SUMS]; C]; U];
+    let whole = len / SUMS * SUMS;
+    let mut p = 0;
+    unsafe {
+        while p < whole {
+            for h in 0..g {
+                let at = p + h * V::LANES;
+                let mut av = [V::splat(0.0); U];
+                for (u, v) in av.iter_mut().enumerate() {
+                    *v = V::load(a[u].add(at));
+                }
+                for c in 0..C {
+                    let wv = V::load(w[c].add(at));
+                    for u in 0..U {
+                        acc[u][c][h] = av[u].mul_add(wv, acc[u][c][h]);
+                    }
+                }
+            }
+            p += SUMS;
+        }
+    }
+    let mut out = [[0.0; C]; U];
+    for u in 0..U {
+        for c in 0..C {
+            let mut s = [0.0; SUMS];
+            for h in 0..g {
+                // SAFETY: s has SUMS = g · LANES values.
+                unsafe { acc[u][c][h].store(s.as_mut_ptr().add(h * V::LANES)) };
+            }
+            for q in whole..len {
+                // SAFETY: q < len.
+                let (x, y) = unsafe { (*a[u].add(q), *w[c].add(q)) };
+                s[q - whole] = x.mul_add(y, s[q - whole]);
+            }
+            out[u][c] = reduce(&s);
+        }
+    }
+    out
+}
+
+/// Rows i..i+U of G (all m columns) into `out`, whose row 0 is Φ row `r0`.
+///
+/// # Safety
+/// As [`dots`]; `phi` has the rows, `w` has m columns of `len` values at column stride `ws`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn row_group<V: Lanes, const U: usize>(
+    phi: &[f64],
+    len: usize,
+    i: usize,
+    r0: usize,
+    w: *const f64,
+    ws: usize,
+    m: usize,
+    out: &mut MatMut<'_, f64>,
+) {
+    let a: [*const f64; U] = std::array::from_fn(|u| phi[(i + u) * len..].as_ptr());
+    // columns in nearly equal groups of at most COLS (26 → 6, 5, 5, 5, 5)
+    let groups = m.div_ceil(COLS);
+    let mut k0 = 0;
+    for gi in 0..groups {
+        let k1 = m * (gi + 1) / groups;
+        macro_rules! run {
+            ($c:literal) => {{
+                // SAFETY: forwarded from the caller; k0 + c < k1 ≤ m.
+                let g = unsafe {
+                    let cols: [*const f64; $c] = std::array::from_fn(|c| w.add((k0 + c) * ws));
+                    dots::<V, U, $c>(a, cols, len)
+                };
+                for (u, row) in g.iter().enumerate() {
+                    for (c, v) in row.iter().enumerate() {
+                        out[(i + u - r0, k0 + c)] = *v;
+                    }
+                }
+            }};
+        }
+        match k1 - k0 {
+            1 => run!(1),
+            2 => run!(2),
+            3 => run!(3),
+            4 => run!(4),
+            5 => run!(5),
+            _ => run!(6),
+        }
+        k0 = k1;
+    }
+}
+
+/// Rows `rows` of G into `out` (its row 0 is Φ row `rows.start`): [`UNITS`] rows at a time,
+/// the last ones singly (each entry is its own dot product, so the grouping does not change it).
+///
+/// # Safety
+/// As [`row_group`].
+#[inline(always)]
+unsafe fn block_rows<V: Lanes>(
+    phi: &[f64],
+    len: usize,
+    rows: std::ops::Range<usize>,
+    w: *const f64,
+    ws: usize,
+    m: usize,
+    out: &mut MatMut<'_, f64>,
+) {
+    let mut i = rows.start;
+    while i + UNITS <= rows.end {
+        // SAFETY: forwarded from the caller.
+        unsafe { row_group::<V, UNITS>(phi, len, i, rows.start, w, ws, m, out) };
+        i += UNITS;
+    }
+    for i in i..rows.end {
+        // SAFETY: forwarded from the caller.
+        unsafe { row_group::<V, 1>(phi, len, i, rows.start, w, ws, m, out) };
+    }
+}
+
+type BlockFn =
+    fn(&[f64], usize, std::ops::Range<usize>, *const f64, usize, usize, &mut MatMut<'_, f64>);
+
+fn block_portable(
+    phi: &[f64],
+    len: usize,
+    rows: std::ops::Range<usize>,
+    w: *const f64,
+    ws: usize,
+    m: usize,
+    out: &mut MatMut<'_, f64>,
+) {
+    // SAFETY: f64 lanes need no feature; bounds are checked by `contract_points`.
+    unsafe { block_rows::<f64>(phi, len, rows, w, ws, m, out) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,fma")]
+fn block_avx512(
+    phi: &[f64],
+    len: usize,
+    rows: std::ops::Range<usize>,
+    w: *const f64,
+    ws: usize,
+    m: usize,
+    out: &mut MatMut<'_, f64>,
+) {
+    // SAFETY: entered only with the features present; bounds as above.
+    unsafe { block_rows::<std::arch::x86_64::__m512d>(phi, len, rows, w, ws, m, out) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn block_avx2(
+    phi: &[f64],
+    len: usize,
+    rows: std::ops::Range<usize>,
+    w: *const f64,
+    ws: usize,
+    m: usize,
+    out: &mut MatMut<'_, f64>,
+) {
+    // SAFETY: entered only with the features present; bounds as above.
+    unsafe { block_rows::<std::arch::x86_64::__m256d>(phi, len, rows, w, ws, m, out) }
+}
+
+/// The widest kernel this processor runs.
+fn block_kernel() -> BlockFn {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if crate::fastexp::has_avx512_fma() {
+            // SAFETY: the features were detected at run time.
+            return |p, l, r, w, s, m, o| unsafe { block_avx512(p, l, r, w, s, m, o) };
+        }
+        if crate::fastexp::has_avx2_fma() {
+            // SAFETY: the features were detected at run time.
+            return |p, l, r, w, s, m, o| unsafe { block_avx2(p, l, r, w, s, m, o) };
+        }
+    }
+    block_portable
+}
+
+/// G = Φ · W into `out` (n × m): `phi` row-major n × B, `w` B × m with contiguous columns.
+/// Row blocks of [`ROW_BLOCK`] run in parallel unless `Par::Seq`; every entry is one dot
+/// product in the fixed order of the module docs.
+pub fn contract_points(phi: &[f64], w: MatRef<'_, f64>, out: MatMut<'_, f64>, par: Par) {
+    contract_with(block_kernel(), phi, w, out, par)
+}
+
+fn contract_with(kernel: BlockFn, phi: &[f64], w: MatRef<'_, f64>, out: MatMut<'_, f64>, par: Par) {
+    let (n, m, len) = (out.nrows(), out.ncols(), w.nrows());
+    assert_eq!(w.ncols(), m, "columns of W and G");
+    assert!(phi.len() >= n * len, "Φ holds n × B values");
+    assert_eq!(w.row_stride(), 1, "W has contiguous columns");
+    let ws = w.col_stride();
+    assert!(
+        m == 0 || len == 0 || ws >= len as isize,
+        "columns of W do not overlap"
+    );
+    let (wp, ws) = (w.as_ptr(), ws as usize);
+    // the pointer travels to other threads as an address (W is only read)
+    let wa = wp as usize;
+    fn run(
+        kernel: BlockFn,
+        phi: &[f64],
+        len: usize,
+        i0: usize,
+        wa: usize,
+        ws: usize,
+        m: usize,
+        mut out: MatMut<'_, f64>,
+        par: bool,
+    ) {
+        let rows = out.nrows();
+        let blocks = rows.div_ceil(ROW_BLOCK);
+        if !par || blocks <= 1 {
+            for b in 0..blocks {
+                let r0 = b * ROW_BLOCK;
+                let r1 = (r0 + ROW_BLOCK).min(rows);
+                let mut sub = out.rb_mut().subrows_mut(r0, r1 - r0);
+                kernel(
+                    phi,
+                    len,
+                    i0 + r0..i0 + r1,
+                    wa as *const f64,
+                    ws,
+                    m,
+                    &mut sub,
+                );
+            }
+            return;
+        }
+        let mid = (blocks / 2) * ROW_BLOCK;
+        let (o0, o1) = out.split_at_row_mut(mid);
+        rayon::join(
+            || run(kernel, phi, len, i0, wa, ws, m, o0, par),
+            || run(kernel, phi, len, i0 + mid, wa, ws, m, o1, par),
+        );
+    }
+    run(
+        kernel,
+        phi,
+        len,
+        0,
+        wa,
+        ws,
+        m,
+        out,
+        !matches!(par, Par::Seq),
+    );
+}
+
+use faer::prelude::ReborrowMut;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faer::Mat;
+
+    fn inputs(n: usize, len: usize, m: usize) -> (Vec<f64>, Mat<f64>) {
+        let phi = (0..n * len)
+            .map(|i| ((i * 7919) % 1009) as f64 / 1009.0 - 0.3)
+            .collect();
+        let w = Mat::from_fn(len, m, |p, k| ((p * 31 + k * 17) % 97) as f64 / 48.5 - 1.0);
+        (phi, w)
+    }
+
+    fn bits(g: &Mat<f64>) -> Vec<u64> {
+        (0..g.ncols())
+            .flat_map(|k| (0..g.nrows()).map(move |i| (i, k)))
+            .map(|(i, k)| g[(i, k)].to_bits())
+            .collect()
+    }
+
+    /// The definition of the module docs, one entry at a time.
+    fn reference(phi: &[f64], w: &Mat<f64>, n: usize) -> Mat<f64> {
+        let len = w.nrows();
+        Mat::from_fn(n, w.ncols(), |i, k| {
+            let mut s = [0.0; SUMS];
+            for p in 0..len {
+                s[p % SUMS] = phi[i * len + p].mul_add(w[(p, k)], s[p % SUMS]);
+            }
+            reduce(&s)
+        })
+    }
+
+    #[test]
+    fn every_path_gives_the_definition_bits_and_the_product() {
+        // n not a multiple of UNITS or ROW_BLOCK, B not a multiple of 8, m with uneven groups
+        for (n, len, m) in [(261, 203, 26), (7, 16, 1), (130, 1024, 13), (5, 3, 7)] {
+            let (phi, w) = inputs(n, len, m);
+            let want = reference(&phi, &w, n);
+            // against the plain product within rounding
+            for i in 0..n {
+                for k in 0..m {
+                    let exact: f64 = (0..len).map(|p| phi[i * len + p] * w[(p, k)]).sum();
+                    assert!((want[(i, k)] - exact).abs() <= 1e-12 * (1.0 + exact.abs()));
+                }
+            }
+            let mut kernels: Vec<(&str, BlockFn)> = vec![("portable", block_portable)];
+            #[cfg(target_arch = "x86_64")]
+            {
+                if crate::fastexp::has_avx512_fma() {
+                    kernels.push(("avx512", |p, l, r, w, s, m, o| unsafe {
+                        block_avx512(p, l, r, w, s, m, o)
+                    }));
+                }
+                if crate::fastexp::has_avx2_fma() {
+                    kernels.push(("avx2", |p, l, r, w, s, m, o| unsafe {
+                        block_avx2(p, l, r, w, s, m, o)
+                    }));
+                }
+            }
+            for (name, k) in kernels {
+                for par in [Par::Seq, Par::rayon(2)] {
+                    let mut g = Mat::<f64>::zeros(n, m);
+                    contract_with(k, &phi, w.as_ref(), g.as_mut(), par);
+                    assert_eq!(bits(&g), bits(&want), "{name} n={n} len={len} m={m}");
+                }
+            }
+            let mut g = Mat::<f64>::zeros(n, m);
+            contract_points(&phi, w.as_ref(), g.as_mut(), Par::rayon(0));
+            assert_eq!(bits(&g), bits(&want));
+        }
+    }
+}
