@@ -42,6 +42,7 @@ fn reduce(s: &[f64; SUMS]) -> f64 {
 /// The processor has `V`'s features, `V::LANES` divides [`SUMS`], and every pointer has `len`
 /// readable values.
 #[inline(always)]
+#[allow(clippy::needless_range_loop)] // lanes and registers indexed together
 unsafe fn dots<V: Lanes, const U: usize, const C: usize>(
     a: [*const f64; U],
     w: [*const f64; C],
@@ -243,20 +244,33 @@ fn contract_with(kernel: BlockFn, phi: &[f64], w: MatRef<'_, f64>, out: MatMut<'
         m == 0 || len == 0 || ws >= len as isize,
         "columns of W do not overlap"
     );
-    let (wp, ws) = (w.as_ptr(), ws as usize);
+    let wp = w.as_ptr();
     // the pointer travels to other threads as an address (W is only read)
-    let wa = wp as usize;
-    fn run(
-        kernel: BlockFn,
-        phi: &[f64],
-        len: usize,
-        i0: usize,
-        wa: usize,
-        ws: usize,
-        m: usize,
-        mut out: MatMut<'_, f64>,
-        par: bool,
-    ) {
+    let job = Job {
+        kernel,
+        phi,
+        len,
+        w: wp as usize,
+        ws: ws as usize,
+        m,
+    };
+    job.rows(0, out, !matches!(par, Par::Seq));
+}
+
+/// One contraction: the kernel, Φ (rows of `len`), W's address, column stride and width.
+struct Job<'a> {
+    kernel: BlockFn,
+    phi: &'a [f64],
+    len: usize,
+    w: usize,
+    ws: usize,
+    m: usize,
+}
+
+impl Job<'_> {
+    /// Rows i0.. of G into `out`: blocks of [`ROW_BLOCK`] rows, split in halves at block
+    /// boundaries on rayon when `par` (the leaves are the same blocks either way).
+    fn rows(&self, i0: usize, mut out: MatMut<'_, f64>, par: bool) {
         let rows = out.nrows();
         let blocks = rows.div_ceil(ROW_BLOCK);
         if !par || blocks <= 1 {
@@ -264,13 +278,14 @@ fn contract_with(kernel: BlockFn, phi: &[f64], w: MatRef<'_, f64>, out: MatMut<'
                 let r0 = b * ROW_BLOCK;
                 let r1 = (r0 + ROW_BLOCK).min(rows);
                 let mut sub = out.rb_mut().subrows_mut(r0, r1 - r0);
-                kernel(
-                    phi,
-                    len,
+                let w = self.w as *const f64;
+                (self.kernel)(
+                    self.phi,
+                    self.len,
                     i0 + r0..i0 + r1,
-                    wa as *const f64,
-                    ws,
-                    m,
+                    w,
+                    self.ws,
+                    self.m,
                     &mut sub,
                 );
             }
@@ -278,22 +293,8 @@ fn contract_with(kernel: BlockFn, phi: &[f64], w: MatRef<'_, f64>, out: MatMut<'
         }
         let mid = (blocks / 2) * ROW_BLOCK;
         let (o0, o1) = out.split_at_row_mut(mid);
-        rayon::join(
-            || run(kernel, phi, len, i0, wa, ws, m, o0, par),
-            || run(kernel, phi, len, i0 + mid, wa, ws, m, o1, par),
-        );
+        rayon::join(|| self.rows(i0, o0, par), || self.rows(i0 + mid, o1, par));
     }
-    run(
-        kernel,
-        phi,
-        len,
-        0,
-        wa,
-        ws,
-        m,
-        out,
-        !matches!(par, Par::Seq),
-    );
 }
 
 use faer::prelude::ReborrowMut;
