@@ -43,6 +43,12 @@ pub(crate) trait Lanes: Copy {
     /// Per lane: the f64 whose bits are ((bits(self) − bits(sub)) + add) << 52, wrapping
     /// (2^k from the shifter trick of the exp).
     unsafe fn exp2_bits(self, sub: u64, add: u64) -> Self;
+    /// Per lane: table[bits(self) mod 16].
+    unsafe fn lookup16(self, table: &[f64; 16]) -> Self;
+    /// Per lane: the f64 whose bits are bits(self) + (((bits(t) with the low 4 bits cleared)
+    /// − sub) << 48), wrapping (multiplies self by 2^k when bits(t) − sub = 16 k + j, 0 ≤ j < 16,
+    /// and the result is normal).
+    unsafe fn add_exponent(self, t: Self, sub: u64) -> Self;
 }
 
 impl Lanes for f64 {
@@ -90,6 +96,15 @@ impl Lanes for f64 {
     #[inline(always)]
     unsafe fn exp2_bits(self, sub: u64, add: u64) -> Self {
         f64::from_bits(self.to_bits().wrapping_sub(sub).wrapping_add(add) << 52)
+    }
+    #[inline(always)]
+    unsafe fn lookup16(self, table: &[f64; 16]) -> Self {
+        table[(self.to_bits() & 15) as usize]
+    }
+    #[inline(always)]
+    unsafe fn add_exponent(self, t: Self, sub: u64) -> Self {
+        let k = (t.to_bits() & !15).wrapping_sub(sub) << 48;
+        f64::from_bits(self.to_bits().wrapping_add(k))
     }
 }
 
@@ -150,6 +165,22 @@ mod x86 {
                 _mm512_castsi512_pd(_mm512_slli_epi64::<52>(k))
             }
         }
+        #[inline(always)]
+        unsafe fn lookup16(self, table: &[f64; 16]) -> Self {
+            unsafe {
+                let lo = _mm512_loadu_pd(table.as_ptr());
+                let hi = _mm512_loadu_pd(table.as_ptr().add(8));
+                _mm512_permutex2var_pd(lo, _mm512_castpd_si512(self), hi)
+            }
+        }
+        #[inline(always)]
+        unsafe fn add_exponent(self, t: Self, sub: u64) -> Self {
+            unsafe {
+                let k = _mm512_andnot_si512(_mm512_set1_epi64(15), _mm512_castpd_si512(t));
+                let k = _mm512_slli_epi64::<48>(_mm512_sub_epi64(k, _mm512_set1_epi64(sub as i64)));
+                _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(self), k))
+            }
+        }
     }
 
     impl Lanes for __m256d {
@@ -200,6 +231,22 @@ mod x86 {
                 let k = _mm256_sub_epi64(_mm256_castpd_si256(self), _mm256_set1_epi64x(sub as i64));
                 let k = _mm256_add_epi64(k, _mm256_set1_epi64x(add as i64));
                 _mm256_castsi256_pd(_mm256_slli_epi64::<52>(k))
+            }
+        }
+        #[inline(always)]
+        unsafe fn lookup16(self, table: &[f64; 16]) -> Self {
+            unsafe {
+                let idx = _mm256_and_si256(_mm256_castpd_si256(self), _mm256_set1_epi64x(15));
+                _mm256_i64gather_pd::<8>(table.as_ptr(), idx)
+            }
+        }
+        #[inline(always)]
+        unsafe fn add_exponent(self, t: Self, sub: u64) -> Self {
+            unsafe {
+                let k = _mm256_andnot_si256(_mm256_set1_epi64x(15), _mm256_castpd_si256(t));
+                let k =
+                    _mm256_slli_epi64::<48>(_mm256_sub_epi64(k, _mm256_set1_epi64x(sub as i64)));
+                _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(self), k))
             }
         }
     }
