@@ -123,7 +123,7 @@ pub fn velocity(
     vel: &mut Velocity,
     par: Par,
 ) -> f64 {
-    let (n, q) = (net.width(), net.z.ncols());
+    let q = net.z.ncols();
     vel.c.iter_mut().for_each(|v| *v = 0.0);
     vel.z.fill(0.0);
     let total = points.len();
@@ -141,19 +141,24 @@ pub fn velocity(
             ws.out.as_mut(),
             par,
         );
-        for i in 0..n {
-            vel.c[i] += ws.out[(i, q)];
+        for (v, o) in vel.c.iter_mut().zip(ws.out.col_as_slice(q)) {
+            *v += o;
         }
         for k in 0..q {
-            for i in 0..n {
-                vel.z[(i, k)] += ws.out[(i, k)];
+            for (v, o) in vel
+                .z
+                .col_as_slice_mut(k)
+                .iter_mut()
+                .zip(ws.out.col_as_slice(k))
+            {
+                *v += o;
             }
         }
     }
     let inv_p = 1.0 / total as f64;
     for k in 0..q {
-        for i in 0..n {
-            vel.z[(i, k)] *= net.c[i] * inv_p;
+        for (v, c) in vel.z.col_as_slice_mut(k).iter_mut().zip(&net.c) {
+            *v *= c * inv_p;
         }
     }
     vel.c.iter_mut().for_each(|v| *v *= inv_p);
@@ -208,10 +213,14 @@ pub fn apply(net: &mut Network, vel: &Velocity, dt: f64) {
     for (c, v) in net.c.iter_mut().zip(&vel.c) {
         *c += dt * v;
     }
-    let (n, q) = (net.z.nrows(), net.z.ncols());
-    for k in 0..q {
-        for i in 0..n {
-            net.z[(i, k)] += dt * vel.z[(i, k)];
+    for k in 0..net.z.ncols() {
+        for (z, v) in net
+            .z
+            .col_as_slice_mut(k)
+            .iter_mut()
+            .zip(vel.z.col_as_slice(k))
+        {
+            *z += dt * v;
         }
     }
 }

@@ -42,6 +42,7 @@
 
 #![warn(missing_docs)]
 
+mod cols;
 pub mod config;
 pub mod dynamics;
 pub mod error;

@@ -141,8 +141,13 @@ pub(crate) fn weighted_points_product(
 ) {
     let b = x.nrows();
     for k in 0..x.ncols() {
-        for p in 0..b {
-            xr[(p, k)] = r[p] * x[(p, k)];
+        let xk = crate::cols::col(x, k);
+        for ((o, rp), xp) in crate::cols::col_mut(&mut xr, k)
+            .iter_mut()
+            .zip(&r[..b])
+            .zip(xk)
+        {
+            *o = rp * xp;
         }
     }
     contract::contract_points(&buf[..n * b], xr.as_ref(), out, par);

@@ -76,12 +76,8 @@ impl Unit for Rbf {
         let (n, d, b) = (z.nrows(), z.ncols(), x.nrows());
         let (zsq, rest) = scratch.split_at_mut(n);
         let (xsq, partial) = rest.split_at_mut(b);
-        for (i, s) in zsq.iter_mut().enumerate() {
-            *s = (0..d).map(|k| z[(i, k)] * z[(i, k)]).sum();
-        }
-        for (p, s) in xsq.iter_mut().enumerate() {
-            *s = (0..d).map(|k| x[(p, k)] * x[(p, k)]).sum();
-        }
+        squared_norms(z, zsq);
+        squared_norms(x.subcols(0, d), xsq);
         let (zsq, xsq) = (&*zsq, &*xsq);
         let inv = 1.0 / (2.0 * self.sigma * self.sigma);
         let kernel = row_kernel();
@@ -109,10 +105,28 @@ impl Unit for Rbf {
         let (n, d) = (z.nrows(), z.ncols());
         weighted_points_product(buf, n, x, r, xr.rb_mut(), out.rb_mut(), par);
         let inv_s2 = 1.0 / (self.sigma * self.sigma);
+        let (mut h, mut g) = out.rb_mut().split_at_col_mut(d);
+        let g = crate::cols::col_mut(&mut g, 0);
         for k in 0..d {
-            for i in 0..n {
-                out[(i, k)] = (out[(i, k)] - out[(i, d)] * z[(i, k)]) * inv_s2;
+            let zk = crate::cols::col(z, k);
+            for ((o, gi), zi) in crate::cols::col_mut(&mut h, k)[..n]
+                .iter_mut()
+                .zip(&*g)
+                .zip(zk)
+            {
+                *o = (*o - gi * zi) * inv_s2;
             }
+        }
+    }
+}
+
+/// norms[i] = Σ_k m_ik² (k in order) for the rows of `m`, column by column.
+fn squared_norms(m: MatRef<'_, f64>, norms: &mut [f64]) {
+    let norms = &mut norms[..m.nrows()];
+    norms.fill(0.0);
+    for k in 0..m.ncols() {
+        for (s, v) in norms.iter_mut().zip(crate::cols::col(m, k)) {
+            *s += v * v;
         }
     }
 }

@@ -91,12 +91,15 @@ impl Unit for Relu {
             out.rb_mut().subcols_mut(0, q),
             par,
         );
-        for i in 0..n {
-            let mut g = 0.0;
-            for k in 0..q {
-                g += z[(i, k)] * out[(i, k)];
+        // g_i = Σ_k z_ik h_ik, k in order
+        let (h, mut g) = out.rb_mut().split_at_col_mut(q);
+        let g = &mut crate::cols::col_mut(&mut g, 0)[..n];
+        g.fill(0.0);
+        for k in 0..q {
+            let hk = crate::cols::col(h.as_ref(), k);
+            for ((gi, zi), hi) in g.iter_mut().zip(crate::cols::col(z, k)).zip(hk) {
+                *gi += zi * hi;
             }
-            out[(i, q)] = g;
         }
     }
 }
