@@ -12,8 +12,8 @@
 //! rate η on the loss corresponds to Δt = η / n, and the relaxation rate in t does not depend on n.
 //! The velocity is computed chunk by chunk ([`chunk_len`] points, so that the n × B buffer stays
 //! in the last-level cache): per chunk one cache-blocked forward pass (products, the unit's map
-//! and the partial sums of f_n tile by tile, [`crate::unit::tiled`]) and one product for the
-//! contraction. Chunks and blocks are reduced in a fixed order, so results do not depend on
+//! and the partial sums of f_n tile by tile, [`crate::unit::tiled`]) and one contraction with
+//! the weighted points ([`crate::unit::contract`]). Chunks and blocks are reduced in a fixed order, so results do not depend on
 //! threads.
 
 use crate::network::Network;

@@ -34,20 +34,22 @@ pub(crate) trait Lanes: Copy {
     unsafe fn mul(self, o: Self) -> Self;
     /// self · a + b with one rounding.
     unsafe fn mul_add(self, a: Self, b: Self) -> Self;
-    /// Lanes clamped to [lo, hi] (NaN lanes unspecified: callers restore them).
+    /// Lanes clamped to [lo, hi] as `maxpd`/`minpd` do: a NaN lane becomes lo (callers restore
+    /// NaN lanes); lo and hi are never ±0 here.
     unsafe fn clamp(self, lo: Self, hi: Self) -> Self;
     /// Per lane: if self < o then `yes` else `no` (false for NaN).
     unsafe fn lt_select(self, o: Self, yes: Self, no: Self) -> Self;
     /// Per lane: if self is NaN then self else `no`.
     unsafe fn nan_or(self, no: Self) -> Self;
-    /// Per lane: the f64 whose bits are ((bits(self) − bits(sub)) + add) << 52, wrapping
+    /// Per lane: the f64 whose bits are ((bits(self) − sub) + add) << 52, wrapping
     /// (2^k from the shifter trick of the exp).
     unsafe fn exp2_bits(self, sub: u64, add: u64) -> Self;
-    /// Per lane: table[bits(self) mod 16].
+    /// Per lane: table[bits(self) mod 16] (with the shifter trick, j of t = 16 k + j + shifter
+    /// when the shifter's bits are ≡ 0 mod 16).
     unsafe fn lookup16(self, table: &[f64; 16]) -> Self;
     /// Per lane: the f64 whose bits are bits(self) + (((bits(t) with the low 4 bits cleared)
     /// − sub) << 48), wrapping (multiplies self by 2^k when bits(t) − sub = 16 k + j, 0 ≤ j < 16,
-    /// and the result is normal).
+    /// and the result is normal; `sub` must be ≡ 0 mod 16).
     unsafe fn add_exponent(self, t: Self, sub: u64) -> Self;
 }
 
@@ -83,7 +85,9 @@ impl Lanes for f64 {
     }
     #[inline(always)]
     unsafe fn clamp(self, lo: Self, hi: Self) -> Self {
-        f64::clamp(self, lo, hi)
+        // exactly what max_pd(self, lo) then min_pd(·, hi) compute
+        let s = if self > lo { self } else { lo };
+        if s < hi { s } else { hi }
     }
     #[inline(always)]
     unsafe fn lt_select(self, o: Self, yes: Self, no: Self) -> Self {

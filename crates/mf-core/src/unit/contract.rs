@@ -12,8 +12,8 @@
 //! S_l = Σ_{p ≡ l (mod 8)} φ_ip w_pk, each a chain of fused multiply-adds in increasing p, then
 //! ((S_0 + S_1) + (S_2 + S_3)) + ((S_4 + S_5) + (S_6 + S_7)). AVX-512 holds the eight sums in one
 //! register, AVX2 in two, the portable path in eight scalars: the same bits on every path. The
-//! kernel takes [`UNITS`] rows × up to [`COLS`] columns at a time (24 accumulators, each loaded
-//! value used 4–6 times), and blocks of [`ROW_BLOCK`] rows run in parallel with a fixed split,
+//! kernel takes [`UNITS`] rows × up to [`COLS`] columns at a time (24 accumulators on AVX-512,
+//! each loaded value used 4–6 times; AVX2 needs two registers per sum and spills: correct, slower), and blocks of [`ROW_BLOCK`] rows run in parallel with a fixed split,
 //! so the result does not depend on threads either. A general product at this shape (inner
 //! dimension B, only m = 26 columns) ran at ~55 GFLOP/s on the project machine, this kernel
 //! near the machine's peak (benches/README.md).
@@ -48,6 +48,7 @@ unsafe fn dots<V: Lanes, const U: usize, const C: usize>(
     w: [*const f64; C],
     len: usize,
 ) -> [[f64; C]; U] {
+    const { assert!(SUMS.is_multiple_of(V::LANES)) };
     let g = SUMS / V::LANES;
     // SAFETY: forwarded from the caller.
     let mut acc = [[[unsafe { V::splat(0.0) }; SUMS]; C]; U];
@@ -132,7 +133,8 @@ unsafe fn row_group<V: Lanes, const U: usize>(
             3 => run!(3),
             4 => run!(4),
             5 => run!(5),
-            _ => run!(6),
+            6 => run!(6),
+            _ => unreachable!("column groups hold 1..=COLS columns"),
         }
         k0 = k1;
     }
@@ -236,6 +238,11 @@ pub fn contract_points(phi: &[f64], w: MatRef<'_, f64>, out: MatMut<'_, f64>, pa
 
 fn contract_with(kernel: BlockFn, phi: &[f64], w: MatRef<'_, f64>, out: MatMut<'_, f64>, par: Par) {
     let (n, m, len) = (out.nrows(), out.ncols(), w.nrows());
+    if n == 0 || m == 0 || len == 0 {
+        let mut out = out;
+        out.fill(0.0);
+        return;
+    }
     assert_eq!(w.ncols(), m, "columns of W and G");
     assert!(phi.len() >= n * len, "Φ holds n × B values");
     assert_eq!(w.row_stride(), 1, "W has contiguous columns");

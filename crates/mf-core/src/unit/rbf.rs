@@ -132,8 +132,8 @@ fn squared_norms(m: MatRef<'_, f64>, norms: &mut [f64]) {
 }
 
 /// One row of a tile: s_ip ← φ_ip = exp((2 s_ip − |z_i|² − |x_p|²) / (2σ²)), then
-/// acc_p ← acc_p + c_i φ_ip. The exp's Horner steps are fused multiply-adds, the rest is not
-/// contracted, so every processor path gives the same bits.
+/// acc_p ← acc_p + c_i φ_ip. The exp is the table form of [`crate::fastexp`] (its steps fused
+/// multiply-adds), the rest is not contracted, so every processor path gives the same bits.
 type RowKernel = fn(&mut [f64], &[f64], f64, f64, f64, &mut [f64]);
 
 /// One row as a [`Block`]: pointers to the row, |x_p|² and the partial sums.
