@@ -19,7 +19,7 @@
 use crate::network::Network;
 use crate::points::PointSet;
 use crate::unit::Unit;
-use crate::unit::tiled::{TILE_COLS, partial_len};
+use crate::unit::tiled::{ROW_PAD, TILE_COLS, partial_len, row_stride};
 use faer::{Mat, MatRef, Par};
 
 /// Largest number of points processed at once (bounds the n × B buffer).
@@ -76,11 +76,12 @@ impl Workspace {
         let chunk = chunk_len(width, max_points);
         Self {
             chunk,
-            buf: vec![0.0; width * chunk],
+            buf: vec![0.0; width * row_stride(chunk)],
             scratch: vec![0.0; width + chunk + partial_len(width, chunk)],
             fn_out: vec![0.0; chunk],
             resid: vec![0.0; chunk],
-            xr: Mat::zeros(chunk, dim + 1),
+            // padded columns, for the reason of `ROW_PAD` (the pass uses the first B rows)
+            xr: Mat::zeros(chunk + ROW_PAD, dim + 1),
             out: Mat::zeros(width, q + 1),
         }
     }

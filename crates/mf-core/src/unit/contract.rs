@@ -13,10 +13,15 @@
 //! ((S_0 + S_1) + (S_2 + S_3)) + ((S_4 + S_5) + (S_6 + S_7)). AVX-512 holds the eight sums in one
 //! register, AVX2 in two, the portable path in eight scalars: the same bits on every path. The
 //! kernel takes [`UNITS`] rows × up to [`COLS`] columns at a time (24 accumulators on AVX-512,
-//! each loaded value used 4–6 times; AVX2 needs two registers per sum and spills: correct, slower), and blocks of [`ROW_BLOCK`] rows run in parallel with a fixed split,
-//! so the result does not depend on threads either. A general product at this shape (inner
-//! dimension B, only m = 26 columns) ran at ~55 GFLOP/s on the project machine, this kernel
-//! near the machine's peak (benches/README.md).
+//! each loaded value used 4–6 times; AVX2 needs two registers per sum and spills: correct, slower).
+//! The points are taken in blocks of [`KC`]: the U rows of a block (8 KiB) stay in L1 while every
+//! column group runs over them, the partial sums waiting in a small state between blocks (stored
+//! and reloaded exactly, so the sums are those of one pass). Without the blocks each row of Φ was
+//! read once per column group, and on a shared machine whose L3 is under pressure the
+//! contraction ran 2–3× slower. Blocks of [`ROW_BLOCK`] rows run in parallel with a fixed split,
+//! so the result does not depend on threads either. At n = 1024, B = 1024, m = 26 this runs at
+//! ≈ 75 GFLOP/s on the project's 2 cores against ≈ 63 for faer's product of the same shape
+//! (benches/README.md).
 
 use crate::simd::Lanes;
 use faer::{MatMut, MatRef, Par};
@@ -35,27 +40,43 @@ fn reduce(s: &[f64; SUMS]) -> f64 {
     ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
 }
 
-/// The U × C dot products of rows `a[u]` with columns `w[c]` over `len` values, each in the
-/// fixed order of the module docs.
+/// Points per block of the contraction: within a block the U rows of Φ (U · KC · 8 bytes) stay
+/// in L1 while every column group runs over them.
+const KC: usize = 256;
+/// Column groups whose partial sums are held across point blocks (m ≤ 36); wider W runs each
+/// group over all points at once (the same sums, without the reuse).
+const MAX_GROUPS: usize = 6;
+
+/// Partial sums of U rows × up to [`COLS`] columns: `[u][c][l]` = S_l of the module docs.
+type State<const U: usize> = [[[f64; SUMS]; COLS]; U];
+
+/// Adds points p0..p1 (multiples of [`SUMS`]) to the partial sums of rows `a[u]` · columns `w[c]`.
 ///
 /// # Safety
-/// The processor has `V`'s features, `V::LANES` divides [`SUMS`], and every pointer has `len`
+/// The processor has `V`'s features, `V::LANES` divides [`SUMS`], and every pointer has p1
 /// readable values.
 #[inline(always)]
 #[allow(clippy::needless_range_loop)] // lanes and registers indexed together
-unsafe fn dots<V: Lanes, const U: usize, const C: usize>(
+unsafe fn accumulate<V: Lanes, const U: usize, const C: usize>(
     a: [*const f64; U],
     w: [*const f64; C],
-    len: usize,
-) -> [[f64; C]; U] {
+    p0: usize,
+    p1: usize,
+    state: &mut State<U>,
+) {
     const { assert!(SUMS.is_multiple_of(V::LANES)) };
     let g = SUMS / V::LANES;
-    // SAFETY: forwarded from the caller.
-    let mut acc = [[[unsafe { V::splat(0.0) }; SUMS]; C]; U];
-    let whole = len / SUMS * SUMS;
-    let mut p = 0;
     unsafe {
-        while p < whole {
+        let mut acc = [[[V::splat(0.0); SUMS]; C]; U];
+        for u in 0..U {
+            for c in 0..C {
+                for h in 0..g {
+                    acc[u][c][h] = V::load(state[u][c].as_ptr().add(h * V::LANES));
+                }
+            }
+        }
+        let mut p = p0;
+        while p < p1 {
             for h in 0..g {
                 let at = p + h * V::LANES;
                 let mut av = [V::splat(0.0); U];
@@ -71,35 +92,100 @@ unsafe fn dots<V: Lanes, const U: usize, const C: usize>(
             }
             p += SUMS;
         }
-    }
-    let mut out = [[0.0; C]; U];
-    for u in 0..U {
-        for c in 0..C {
-            let mut s = [0.0; SUMS];
-            for h in 0..g {
-                // SAFETY: s has SUMS = g · LANES values.
-                unsafe { acc[u][c][h].store(s.as_mut_ptr().add(h * V::LANES)) };
+        for u in 0..U {
+            for c in 0..C {
+                for h in 0..g {
+                    acc[u][c][h].store(state[u][c].as_mut_ptr().add(h * V::LANES));
+                }
             }
+        }
+    }
+}
+
+/// Adds the last points whole..len (fewer than [`SUMS`]) to their partial sums and returns the
+/// reduced dot products.
+///
+/// # Safety
+/// Every pointer has `len` readable values.
+#[inline(always)]
+unsafe fn finish<const U: usize, const C: usize>(
+    a: [*const f64; U],
+    w: [*const f64; C],
+    whole: usize,
+    len: usize,
+    state: &mut State<U>,
+) -> [[f64; C]; U] {
+    let mut out = [[0.0; C]; U];
+    for (u, row) in out.iter_mut().enumerate() {
+        for (c, o) in row.iter_mut().enumerate() {
+            let s = &mut state[u][c];
             for q in whole..len {
                 // SAFETY: q < len.
                 let (x, y) = unsafe { (*a[u].add(q), *w[c].add(q)) };
                 s[q - whole] = x.mul_add(y, s[q - whole]);
             }
-            out[u][c] = reduce(&s);
+            *o = reduce(s);
         }
     }
     out
 }
 
-/// Rows i..i+U of G (all m columns) into `out`, whose row 0 is Φ row `r0`.
+/// Column group `gi` of rows `a` over points p0..p1 into `state`, then (when `last`) its final
+/// values into `out` (rows (i, r0) as in [`row_group`]; W = (pointer, column stride, m)).
 ///
 /// # Safety
-/// As [`dots`]; `phi` has the rows, `w` has m columns of `len` values at column stride `ws`.
+/// As [`accumulate`].
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
+unsafe fn group_cols<V: Lanes, const U: usize>(
+    a: [*const f64; U],
+    (i, r0, len): (usize, usize, usize),
+    gi: usize,
+    (p0, p1, last): (usize, usize, bool),
+    (w, ws, m): (*const f64, usize, usize),
+    state: &mut State<U>,
+    out: &mut MatMut<'_, f64>,
+) {
+    let groups = m.div_ceil(COLS);
+    let whole = len / SUMS * SUMS;
+    let (k0, k1) = (m * gi / groups, m * (gi + 1) / groups);
+    macro_rules! cols {
+        ($c:literal) => {{
+            // SAFETY: forwarded from the caller; k0 + c < k1 ≤ m.
+            unsafe {
+                let cols: [*const f64; $c] = std::array::from_fn(|c| w.add((k0 + c) * ws));
+                accumulate::<V, U, $c>(a, cols, p0, p1, state);
+                if last {
+                    let g = finish::<U, $c>(a, cols, whole, len, state);
+                    for (u, row) in g.iter().enumerate() {
+                        for (c, v) in row.iter().enumerate() {
+                            out[(i + u - r0, k0 + c)] = *v;
+                        }
+                    }
+                }
+            }
+        }};
+    }
+    match k1 - k0 {
+        1 => cols!(1),
+        2 => cols!(2),
+        3 => cols!(3),
+        4 => cols!(4),
+        5 => cols!(5),
+        6 => cols!(6),
+        _ => unreachable!("column groups hold 1..=COLS columns"),
+    }
+}
+
+/// Rows i..i+U of G (all m columns) into `out`, whose row 0 is Φ row `r0`: point block by point
+/// block ([`KC`] points, so the U rows of the block stay in L1), every column group in turn
+/// (columns in nearly equal groups of at most [`COLS`]: 26 → 6, 5, 5, 5, 5). The partial sums
+/// wait in `state` between blocks, so the sums are those of one pass over all points.
+///
+/// # Safety
+/// As [`accumulate`]; `phi` has the rows, `w` has m columns of B values at column stride `ws`.
+#[inline(always)]
 unsafe fn row_group<V: Lanes, const U: usize>(
-    phi: &[f64],
-    len: usize,
+    phi: Phi<'_>,
     i: usize,
     r0: usize,
     w: *const f64,
@@ -107,36 +193,43 @@ unsafe fn row_group<V: Lanes, const U: usize>(
     m: usize,
     out: &mut MatMut<'_, f64>,
 ) {
-    let a: [*const f64; U] = std::array::from_fn(|u| phi[(i + u) * len..].as_ptr());
-    // columns in nearly equal groups of at most COLS (26 → 6, 5, 5, 5, 5)
+    let len = phi.len;
+    let a: [*const f64; U] = std::array::from_fn(|u| phi.data[(i + u) * phi.ld..].as_ptr());
     let groups = m.div_ceil(COLS);
-    let mut k0 = 0;
-    for gi in 0..groups {
-        let k1 = m * (gi + 1) / groups;
-        macro_rules! run {
-            ($c:literal) => {{
-                // SAFETY: forwarded from the caller; k0 + c < k1 ≤ m.
-                let g = unsafe {
-                    let cols: [*const f64; $c] = std::array::from_fn(|c| w.add((k0 + c) * ws));
-                    dots::<V, U, $c>(a, cols, len)
+    let whole = len / SUMS * SUMS;
+    if groups <= MAX_GROUPS {
+        let mut states = [[[[0.0; SUMS]; COLS]; U]; MAX_GROUPS];
+        let mut p0 = 0;
+        loop {
+            let p1 = (p0 + KC).min(whole);
+            let last = p1 == whole;
+            for (gi, state) in states.iter_mut().enumerate().take(groups) {
+                // SAFETY: forwarded from the caller.
+                unsafe {
+                    group_cols::<V, U>(a, (i, r0, len), gi, (p0, p1, last), (w, ws, m), state, out)
                 };
-                for (u, row) in g.iter().enumerate() {
-                    for (c, v) in row.iter().enumerate() {
-                        out[(i + u - r0, k0 + c)] = *v;
-                    }
-                }
-            }};
+            }
+            if last {
+                break;
+            }
+            p0 = p1;
         }
-        match k1 - k0 {
-            1 => run!(1),
-            2 => run!(2),
-            3 => run!(3),
-            4 => run!(4),
-            5 => run!(5),
-            6 => run!(6),
-            _ => unreachable!("column groups hold 1..=COLS columns"),
+    } else {
+        for gi in 0..groups {
+            let state = &mut [[[0.0; SUMS]; COLS]; U];
+            // SAFETY: forwarded from the caller.
+            unsafe {
+                group_cols::<V, U>(
+                    a,
+                    (i, r0, len),
+                    gi,
+                    (0, whole, true),
+                    (w, ws, m),
+                    state,
+                    out,
+                )
+            };
         }
-        k0 = k1;
     }
 }
 
@@ -147,8 +240,7 @@ unsafe fn row_group<V: Lanes, const U: usize>(
 /// As [`row_group`].
 #[inline(always)]
 unsafe fn block_rows<V: Lanes>(
-    phi: &[f64],
-    len: usize,
+    phi: Phi<'_>,
     rows: std::ops::Range<usize>,
     w: *const f64,
     ws: usize,
@@ -158,21 +250,27 @@ unsafe fn block_rows<V: Lanes>(
     let mut i = rows.start;
     while i + UNITS <= rows.end {
         // SAFETY: forwarded from the caller.
-        unsafe { row_group::<V, UNITS>(phi, len, i, rows.start, w, ws, m, out) };
+        unsafe { row_group::<V, UNITS>(phi, i, rows.start, w, ws, m, out) };
         i += UNITS;
     }
     for i in i..rows.end {
         // SAFETY: forwarded from the caller.
-        unsafe { row_group::<V, 1>(phi, len, i, rows.start, w, ws, m, out) };
+        unsafe { row_group::<V, 1>(phi, i, rows.start, w, ws, m, out) };
     }
 }
 
-type BlockFn =
-    fn(&[f64], usize, std::ops::Range<usize>, *const f64, usize, usize, &mut MatMut<'_, f64>);
+/// Φ as the kernels read it: row i is `data[i·ld..i·ld + len]`.
+#[derive(Clone, Copy)]
+struct Phi<'a> {
+    data: &'a [f64],
+    len: usize,
+    ld: usize,
+}
+
+type BlockFn = fn(Phi<'_>, std::ops::Range<usize>, *const f64, usize, usize, &mut MatMut<'_, f64>);
 
 fn block_portable(
-    phi: &[f64],
-    len: usize,
+    phi: Phi<'_>,
     rows: std::ops::Range<usize>,
     w: *const f64,
     ws: usize,
@@ -180,14 +278,13 @@ fn block_portable(
     out: &mut MatMut<'_, f64>,
 ) {
     // SAFETY: f64 lanes need no feature; bounds are checked by `contract_points`.
-    unsafe { block_rows::<f64>(phi, len, rows, w, ws, m, out) }
+    unsafe { block_rows::<f64>(phi, rows, w, ws, m, out) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,fma")]
 fn block_avx512(
-    phi: &[f64],
-    len: usize,
+    phi: Phi<'_>,
     rows: std::ops::Range<usize>,
     w: *const f64,
     ws: usize,
@@ -195,14 +292,13 @@ fn block_avx512(
     out: &mut MatMut<'_, f64>,
 ) {
     // SAFETY: entered only with the features present; bounds as above.
-    unsafe { block_rows::<std::arch::x86_64::__m512d>(phi, len, rows, w, ws, m, out) }
+    unsafe { block_rows::<std::arch::x86_64::__m512d>(phi, rows, w, ws, m, out) }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn block_avx2(
-    phi: &[f64],
-    len: usize,
+    phi: Phi<'_>,
     rows: std::ops::Range<usize>,
     w: *const f64,
     ws: usize,
@@ -210,7 +306,7 @@ fn block_avx2(
     out: &mut MatMut<'_, f64>,
 ) {
     // SAFETY: entered only with the features present; bounds as above.
-    unsafe { block_rows::<std::arch::x86_64::__m256d>(phi, len, rows, w, ws, m, out) }
+    unsafe { block_rows::<std::arch::x86_64::__m256d>(phi, rows, w, ws, m, out) }
 }
 
 /// The widest kernel this processor runs.
@@ -219,24 +315,32 @@ fn block_kernel() -> BlockFn {
     {
         if crate::fastexp::has_avx512_fma() {
             // SAFETY: the features were detected at run time.
-            return |p, l, r, w, s, m, o| unsafe { block_avx512(p, l, r, w, s, m, o) };
+            return |p, r, w, s, m, o| unsafe { block_avx512(p, r, w, s, m, o) };
         }
         if crate::fastexp::has_avx2_fma() {
             // SAFETY: the features were detected at run time.
-            return |p, l, r, w, s, m, o| unsafe { block_avx2(p, l, r, w, s, m, o) };
+            return |p, r, w, s, m, o| unsafe { block_avx2(p, r, w, s, m, o) };
         }
     }
     block_portable
 }
 
-/// G = Φ · W into `out` (n × m): `phi` row-major n × B, `w` B × m with contiguous columns.
-/// Row blocks of [`ROW_BLOCK`] run in parallel unless `Par::Seq`; every entry is one dot
-/// product in the fixed order of the module docs.
-pub fn contract_points(phi: &[f64], w: MatRef<'_, f64>, out: MatMut<'_, f64>, par: Par) {
-    contract_with(block_kernel(), phi, w, out, par)
+/// G = Φ · W into `out` (n × m): `phi` row-major n × B with row stride `ld` ≥ B (row i is
+/// `phi[i·ld..i·ld + B]`), `w` B × m with contiguous columns. Row blocks of [`ROW_BLOCK`] run
+/// in parallel unless `Par::Seq`; every entry is one dot product in the fixed order of the
+/// module docs.
+pub fn contract_points(phi: &[f64], ld: usize, w: MatRef<'_, f64>, out: MatMut<'_, f64>, par: Par) {
+    contract_with(block_kernel(), phi, ld, w, out, par)
 }
 
-fn contract_with(kernel: BlockFn, phi: &[f64], w: MatRef<'_, f64>, out: MatMut<'_, f64>, par: Par) {
+fn contract_with(
+    kernel: BlockFn,
+    phi: &[f64],
+    ld: usize,
+    w: MatRef<'_, f64>,
+    out: MatMut<'_, f64>,
+    par: Par,
+) {
     let (n, m, len) = (out.nrows(), out.ncols(), w.nrows());
     if n == 0 || m == 0 || len == 0 {
         let mut out = out;
@@ -244,7 +348,8 @@ fn contract_with(kernel: BlockFn, phi: &[f64], w: MatRef<'_, f64>, out: MatMut<'
         return;
     }
     assert_eq!(w.ncols(), m, "columns of W and G");
-    assert!(phi.len() >= n * len, "Φ holds n × B values");
+    assert!(ld >= len, "rows of Φ do not overlap");
+    assert!(phi.len() >= (n - 1) * ld + len, "Φ holds n rows");
     assert_eq!(w.row_stride(), 1, "W has contiguous columns");
     let ws = w.col_stride();
     assert!(
@@ -255,8 +360,7 @@ fn contract_with(kernel: BlockFn, phi: &[f64], w: MatRef<'_, f64>, out: MatMut<'
     // the pointer travels to other threads as an address (W is only read)
     let job = Job {
         kernel,
-        phi,
-        len,
+        phi: Phi { data: phi, len, ld },
         w: wp as usize,
         ws: ws as usize,
         m,
@@ -264,11 +368,10 @@ fn contract_with(kernel: BlockFn, phi: &[f64], w: MatRef<'_, f64>, out: MatMut<'
     job.rows(0, out, !matches!(par, Par::Seq));
 }
 
-/// One contraction: the kernel, Φ (rows of `len`), W's address, column stride and width.
+/// One contraction: the kernel, Φ, W's address, column stride and width.
 struct Job<'a> {
     kernel: BlockFn,
-    phi: &'a [f64],
-    len: usize,
+    phi: Phi<'a>,
     w: usize,
     ws: usize,
     m: usize,
@@ -286,15 +389,7 @@ impl Job<'_> {
                 let r1 = (r0 + ROW_BLOCK).min(rows);
                 let mut sub = out.rb_mut().subrows_mut(r0, r1 - r0);
                 let w = self.w as *const f64;
-                (self.kernel)(
-                    self.phi,
-                    self.len,
-                    i0 + r0..i0 + r1,
-                    w,
-                    self.ws,
-                    self.m,
-                    &mut sub,
-                );
+                (self.kernel)(self.phi, i0 + r0..i0 + r1, w, self.ws, self.m, &mut sub);
             }
             return;
         }
@@ -311,8 +406,8 @@ mod tests {
     use super::*;
     use faer::Mat;
 
-    fn inputs(n: usize, len: usize, m: usize) -> (Vec<f64>, Mat<f64>) {
-        let phi = (0..n * len)
+    fn inputs(n: usize, ld: usize, len: usize, m: usize) -> (Vec<f64>, Mat<f64>) {
+        let phi = (0..n * ld)
             .map(|i| ((i * 7919) % 1009) as f64 / 1009.0 - 0.3)
             .collect();
         let w = Mat::from_fn(len, m, |p, k| ((p * 31 + k * 17) % 97) as f64 / 48.5 - 1.0);
@@ -327,12 +422,12 @@ mod tests {
     }
 
     /// The definition of the module docs, one entry at a time.
-    fn reference(phi: &[f64], w: &Mat<f64>, n: usize) -> Mat<f64> {
+    fn reference(phi: &[f64], ld: usize, w: &Mat<f64>, n: usize) -> Mat<f64> {
         let len = w.nrows();
         Mat::from_fn(n, w.ncols(), |i, k| {
             let mut s = [0.0; SUMS];
             for p in 0..len {
-                s[p % SUMS] = phi[i * len + p].mul_add(w[(p, k)], s[p % SUMS]);
+                s[p % SUMS] = phi[i * ld + p].mul_add(w[(p, k)], s[p % SUMS]);
             }
             reduce(&s)
         })
@@ -341,13 +436,20 @@ mod tests {
     #[test]
     fn every_path_gives_the_definition_bits_and_the_product() {
         // n not a multiple of UNITS or ROW_BLOCK, B not a multiple of 8, m with uneven groups
-        for (n, len, m) in [(261, 203, 26), (7, 16, 1), (130, 1024, 13), (5, 3, 7)] {
-            let (phi, w) = inputs(n, len, m);
-            let want = reference(&phi, &w, n);
+        for (n, ld, len, m) in [
+            (261, 203, 203, 26),
+            (7, 16, 16, 1),
+            (130, 1032, 1024, 13),
+            (5, 11, 3, 7),
+            // several point blocks with a tail, and more column groups than MAX_GROUPS
+            (9, 600, 597, 40),
+        ] {
+            let (phi, w) = inputs(n, ld, len, m);
+            let want = reference(&phi, ld, &w, n);
             // against the plain product within rounding
             for i in 0..n {
                 for k in 0..m {
-                    let exact: f64 = (0..len).map(|p| phi[i * len + p] * w[(p, k)]).sum();
+                    let exact: f64 = (0..len).map(|p| phi[i * ld + p] * w[(p, k)]).sum();
                     assert!((want[(i, k)] - exact).abs() <= 1e-12 * (1.0 + exact.abs()));
                 }
             }
@@ -355,25 +457,25 @@ mod tests {
             #[cfg(target_arch = "x86_64")]
             {
                 if crate::fastexp::has_avx512_fma() {
-                    kernels.push(("avx512", |p, l, r, w, s, m, o| unsafe {
-                        block_avx512(p, l, r, w, s, m, o)
+                    kernels.push(("avx512", |p, r, w, s, m, o| unsafe {
+                        block_avx512(p, r, w, s, m, o)
                     }));
                 }
                 if crate::fastexp::has_avx2_fma() {
-                    kernels.push(("avx2", |p, l, r, w, s, m, o| unsafe {
-                        block_avx2(p, l, r, w, s, m, o)
+                    kernels.push(("avx2", |p, r, w, s, m, o| unsafe {
+                        block_avx2(p, r, w, s, m, o)
                     }));
                 }
             }
             for (name, k) in kernels {
                 for par in [Par::Seq, Par::rayon(2)] {
                     let mut g = Mat::<f64>::zeros(n, m);
-                    contract_with(k, &phi, w.as_ref(), g.as_mut(), par);
+                    contract_with(k, &phi, ld, w.as_ref(), g.as_mut(), par);
                     assert_eq!(bits(&g), bits(&want), "{name} n={n} len={len} m={m}");
                 }
             }
             let mut g = Mat::<f64>::zeros(n, m);
-            contract_points(&phi, w.as_ref(), g.as_mut(), Par::rayon(0));
+            contract_points(&phi, ld, w.as_ref(), g.as_mut(), Par::rayon(0));
             assert_eq!(bits(&g), bits(&want));
         }
     }

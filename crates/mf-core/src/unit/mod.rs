@@ -127,12 +127,11 @@ pub trait Unit: Send + Sync {
 }
 
 /// G = Φ · diag(r) X̃: scales the rows of X̃ by the residuals into `xr`, then contracts the
-/// row-major n × B buffer (as left by [`tiled::tiled_forward`]) with it into `out` (n × (d+1),
+/// row-major n × B buffer (row stride [`tiled::row_stride`]) (as left by [`tiled::tiled_forward`]) with it into `out` (n × (d+1),
 /// [`contract::contract_points`]). Shared by the units whose contraction is a single product
 /// against the points (RBF with Φ, ReLU with the indicator).
 pub(crate) fn weighted_points_product(
     buf: &[f64],
-    n: usize,
     x: MatRef<'_, f64>,
     r: &[f64],
     mut xr: MatMut<'_, f64>,
@@ -150,7 +149,7 @@ pub(crate) fn weighted_points_product(
             *o = rp * xp;
         }
     }
-    contract::contract_points(&buf[..n * b], xr.as_ref(), out, par);
+    contract::contract_points(buf, tiled::row_stride(b), xr.as_ref(), out, par);
 }
 
 /// The units shipped with the crate, by name.

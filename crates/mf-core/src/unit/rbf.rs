@@ -103,7 +103,7 @@ impl Unit for Rbf {
         par: Par,
     ) {
         let (n, d) = (z.nrows(), z.ncols());
-        weighted_points_product(buf, n, x, r, xr.rb_mut(), out.rb_mut(), par);
+        weighted_points_product(buf, x, r, xr.rb_mut(), out.rb_mut(), par);
         let inv_s2 = 1.0 / (self.sigma * self.sigma);
         let (mut h, mut g) = out.rb_mut().split_at_col_mut(d);
         let g = crate::cols::col_mut(&mut g, 0);

@@ -82,15 +82,7 @@ impl Unit for Relu {
         par: Par,
     ) {
         let (n, q) = (z.nrows(), z.ncols());
-        weighted_points_product(
-            buf,
-            n,
-            x,
-            r,
-            xr.rb_mut(),
-            out.rb_mut().subcols_mut(0, q),
-            par,
-        );
+        weighted_points_product(buf, x, r, xr.rb_mut(), out.rb_mut().subcols_mut(0, q), par);
         // g_i = Σ_k z_ik h_ik, k in order
         let (h, mut g) = out.rb_mut().split_at_col_mut(q);
         let g = &mut crate::cols::col_mut(&mut g, 0)[..n];

@@ -12,7 +12,8 @@
 //!
 //! The blocks and the order of every sum are fixed by n and B alone, so the result is bitwise
 //! identical for any number of threads (blocks run in parallel on rayon unless `Par::Seq`).
-//! `buf` is row-major: row i is `buf[i·B..(i+1)·B]`.
+//! `buf` is row-major with a padded row stride L = [`row_stride`]`(B)`: row i is
+//! `buf[i·L..i·L + B]`.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -22,6 +23,16 @@ use spin_target::linalg::for_each_block;
 pub const TILE_ROWS: usize = spin_target::linalg::ROW_BLOCK;
 /// Points per tile.
 pub const TILE_COLS: usize = 256;
+
+/// Values between the starts of two rows of the n × B buffer beyond B. B · 8 bytes is a multiple
+/// of 4 KiB, so without padding every row would start in the same L1 cache sets and the
+/// contraction's streams (4 rows of Φ, 6 columns of the points) would evict each other.
+pub const ROW_PAD: usize = 8;
+
+/// Row stride L = B + [`ROW_PAD`] of the n × B buffer (it holds n · L values).
+pub fn row_stride(b: usize) -> usize {
+    b + ROW_PAD
+}
 
 /// Length of the partial-sum scratch the tiled pass needs for n units and B points.
 pub fn partial_len(n: usize, b: usize) -> usize {
@@ -44,18 +55,19 @@ pub fn tiled_forward<M>(
     M: Fn(usize, usize, &mut [f64], &mut [f64]) + Sync,
 {
     let (n, b) = (z.nrows(), w.nrows());
+    let ld = row_stride(b);
     debug_assert_eq!(z.ncols(), w.ncols());
     let block = |blk: usize, rows: &mut [f64], acc: &mut [f64]| {
         let i0 = blk * TILE_ROWS;
-        let m = rows.len() / b;
+        let m = rows.len() / ld;
         acc.fill(0.0);
         for j0 in (0..b).step_by(TILE_COLS) {
             let len = TILE_COLS.min(b - j0);
-            // the tile's transpose is column-major (len × m, column stride B): Sᵀ = W_J Z_Iᵀ
+            // the tile's transpose is column-major (len × m, column stride L): Sᵀ = W_J Z_Iᵀ
             // (not `MatMut::from_row_major_slice_with_stride_mut`: in faer 0.24.4 it builds a
             // column-major view and writes out of bounds, faer-rs PR #267)
             matmul(
-                MatMut::from_column_major_slice_with_stride_mut(&mut rows[j0..], len, m, b),
+                MatMut::from_column_major_slice_with_stride_mut(&mut rows[j0..], len, m, ld),
                 Accum::Replace,
                 w.subrows(j0, len),
                 z.subrows(i0, m).transpose(),
@@ -63,13 +75,13 @@ pub fn tiled_forward<M>(
                 Par::Seq,
             );
             for r in 0..m {
-                let row = &mut rows[r * b + j0..r * b + j0 + len];
+                let row = &mut rows[r * ld + j0..r * ld + j0 + len];
                 map(i0 + r, j0, row, &mut acc[j0..j0 + len]);
             }
         }
     };
     let partial = &mut partial[..partial_len(n, b)];
-    for_each_block(par, &mut buf[..n * b], TILE_ROWS * b, partial, b, block);
+    for_each_block(par, &mut buf[..n * ld], TILE_ROWS * ld, partial, b, block);
     let out = &mut fn_out[..b];
     out.fill(0.0);
     for acc in partial.chunks(b) {
