@@ -41,16 +41,17 @@ const C: [f64; 14] = [
     1.0,
 ];
 
-/// 1/m! for m = 7 down to 1: q(r) = r (1 + r (1/2 + ... r / 7!)).
-const Q: [f64; 7] = [
-    1.0 / 5_040.0,
-    1.0 / 720.0,
-    1.0 / 120.0,
-    1.0 / 24.0,
-    1.0 / 6.0,
-    0.5,
-    1.0,
-];
+/// 1/m! for m = 7 down to 1 (the entries of [`C`] from 1/7! to 1/1!):
+/// q(r) = r (1 + r (1/2 + ... r / 7!)).
+const Q: [f64; 7] = {
+    let mut q = [0.0; 7];
+    let mut m = 0;
+    while m < 7 {
+        q[m] = C[6 + m];
+        m += 1;
+    }
+    q
+};
 
 /// 2^{j/16} for j = 0..15, correctly rounded.
 const EXP2_SIXTEENTHS: [f64; 16] = [
@@ -224,36 +225,32 @@ pub(crate) unsafe fn exp_slice<V: Lanes, const FUSED: bool>(v: &mut [f64]) {
     unsafe { for_lanes::<V, _>(v.len(), &mut ExpBlock::<FUSED>(v.as_mut_ptr())) }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn exp_slice_avx2<const FUSED: bool>(v: &mut [f64]) {
-    // SAFETY: this function is only entered with the features present.
-    unsafe { exp_slice::<std::arch::x86_64::__m256d, FUSED>(v) }
+/// exp over a slice, the degree-13 form, with vectors of `V`.
+///
+/// # Safety
+/// The processor has `V`'s features.
+#[inline(always)]
+unsafe fn exp_plain<V: Lanes>(v: &mut [f64]) {
+    unsafe { exp_slice::<V, false>(v) }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,fma")]
-fn exp_slice_avx512<const FUSED: bool>(v: &mut [f64]) {
-    // SAFETY: this function is only entered with the features present.
-    unsafe { exp_slice::<std::arch::x86_64::__m512d, FUSED>(v) }
+/// exp over a slice, the table form, with vectors of `V`.
+///
+/// # Safety
+/// The processor has `V`'s features.
+#[inline(always)]
+unsafe fn exp_table<V: Lanes>(v: &mut [f64]) {
+    unsafe { exp_slice::<V, true>(v) }
 }
 
-/// Replaces every v by exp(v). Uses AVX-512 or AVX2 when the processor has them; the arithmetic
-/// is the same (no fused multiply-add), so the bits do not depend on the processor.
+crate::simd::simd_paths!(plain_paths, fn(v: &mut [f64]) => exp_plain);
+crate::simd::simd_paths!(table_paths, fn(v: &mut [f64]) => exp_table);
+
+/// Replaces every v by exp(v), the degree-13 form. Uses AVX-512 or AVX2 when the processor has
+/// them; the arithmetic is the same (no fused multiply-add), so the bits do not depend on the
+/// processor.
 pub fn exp_in_place(v: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if has_avx512_fma() {
-            // SAFETY: the features were detected at run time.
-            return unsafe { exp_slice_avx512::<false>(v) };
-        }
-        if has_avx2_fma() {
-            // SAFETY: the features were detected at run time.
-            return unsafe { exp_slice_avx2::<false>(v) };
-        }
-    }
-    // SAFETY: f64 lanes need no feature.
-    unsafe { exp_slice::<f64, false>(v) }
+    plain_paths::widest()(v)
 }
 
 /// Replaces every v by exp(v) in the table form of the module docs (fused multiply-adds, one
@@ -261,42 +258,15 @@ pub fn exp_in_place(v: &mut [f64]) {
 /// [`exp_in_place`]); the same bits on every processor (without FMA hardware `f64::mul_add` is
 /// the correctly rounded software fma). Same accuracy bound.
 pub fn exp_in_place_fused(v: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if has_avx512_fma() {
-            // SAFETY: the features were detected at run time.
-            return unsafe { exp_slice_avx512::<true>(v) };
-        }
-        if has_avx2_fma() {
-            // SAFETY: the features were detected at run time.
-            return unsafe { exp_slice_avx2::<true>(v) };
-        }
-    }
-    // SAFETY: f64 lanes need no feature.
-    unsafe { exp_slice::<f64, true>(v) }
-}
-
-/// True when the processor has AVX-512F and FMA.
-#[cfg(target_arch = "x86_64")]
-pub(crate) fn has_avx512_fma() -> bool {
-    std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma")
-}
-
-/// True when the processor has AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-pub(crate) fn has_avx2_fma() -> bool {
-    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    table_paths::widest()(v)
 }
 
 /// The portable paths of [`exp_in_place`] and [`exp_in_place_fused`] (for tests comparing bits).
 pub fn exp_in_place_portable(v: &mut [f64], fused: bool) {
-    // SAFETY: f64 lanes need no feature.
-    unsafe {
-        if fused {
-            exp_slice::<f64, true>(v)
-        } else {
-            exp_slice::<f64, false>(v)
-        }
+    if fused {
+        table_paths::portable(v)
+    } else {
+        plain_paths::portable(v)
     }
 }
 
@@ -310,6 +280,8 @@ mod tests {
 
     #[test]
     fn the_table_holds_two_to_the_sixteenths() {
+        assert_eq!(Q[0], 1.0 / 5_040.0);
+        assert_eq!(Q[6], 1.0);
         for (j, t) in EXP2_SIXTEENTHS.iter().enumerate() {
             assert!(ulps(*t, (j as f64 / 16.0).exp2()) <= 1, "entry {j}");
         }
@@ -367,19 +339,17 @@ mod tests {
                 assert_eq!(a[i].to_bits(), one(*x).to_bits());
                 assert_eq!(b[i].to_bits(), a[i].to_bits());
             }
-            // the AVX2 paths, which an AVX-512 processor never takes through the dispatch
-            #[cfg(target_arch = "x86_64")]
-            if has_avx2_fma() {
+            // every path this processor runs, AVX2 included (an AVX-512 processor never takes
+            // it through the dispatch)
+            let paths = if fused {
+                table_paths::paths()
+            } else {
+                plain_paths::paths()
+            };
+            for (name, kernel) in paths {
                 let mut c = xs.clone();
-                // SAFETY: the features were detected at run time.
-                unsafe {
-                    if fused {
-                        exp_slice_avx2::<true>(&mut c)
-                    } else {
-                        exp_slice_avx2::<false>(&mut c)
-                    }
-                }
-                assert_eq!(c, a);
+                kernel(&mut c);
+                assert_eq!(c, a, "{name}");
             }
             let mut v = vec![0.0, -1.0, 1.0, -800.0, 800.0, f64::NAN];
             if fused {

@@ -287,3 +287,93 @@ pub(crate) unsafe fn for_lanes<V: Lanes, K: Block>(len: usize, kernel: &mut K) {
         i += 1;
     }
 }
+
+/// Instantiates a kernel written once over [`Lanes`] for every vector path, as a module:
+///
+/// - `portable`, and on x86_64 `avx512` / `avx2` (compiled with AVX-512F + FMA / AVX2 + FMA,
+///   `unsafe` to call: the caller guarantees the features);
+/// - `widest()`: the widest path this processor runs (features detected at run time);
+/// - `paths()`: every path this processor runs, named (for tests comparing their bits).
+///
+/// `simd_paths!(name, fn(arg: Type, ...) => kernel)` where `kernel::<V>(arg, ...)` is an
+/// `unsafe fn` whose only requirement is that the processor has `V`'s features.
+macro_rules! simd_paths {
+    ($name:ident, fn($($arg:ident: $ty:ty),* $(,)?) => $kernel:ident) => {
+        #[allow(dead_code)]
+        pub(crate) mod $name {
+            use super::*;
+
+            /// A path of the kernel.
+            pub(crate) type Kernel = fn($($ty),*);
+
+            /// The kernel on plain `f64` values.
+            pub(crate) fn portable($($arg: $ty),*) {
+                // SAFETY: f64 lanes need no feature.
+                unsafe { $kernel::<f64>($($arg),*) }
+            }
+
+            /// The kernel on AVX-512 vectors.
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f,fma")]
+            pub(crate) fn avx512($($arg: $ty),*) {
+                // SAFETY: this function is only entered with the features present.
+                unsafe { $kernel::<std::arch::x86_64::__m512d>($($arg),*) }
+            }
+
+            /// The kernel on AVX2 vectors.
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2,fma")]
+            pub(crate) fn avx2($($arg: $ty),*) {
+                // SAFETY: this function is only entered with the features present.
+                unsafe { $kernel::<std::arch::x86_64::__m256d>($($arg),*) }
+            }
+
+            /// The widest path this processor runs (no allocation: called once per pass).
+            pub(crate) fn widest() -> Kernel {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    if $crate::simd::has_avx512_fma() {
+                        // SAFETY: the features were detected at run time.
+                        return |$($arg),*| unsafe { avx512($($arg),*) };
+                    }
+                    if $crate::simd::has_avx2_fma() {
+                        // SAFETY: the features were detected at run time.
+                        return |$($arg),*| unsafe { avx2($($arg),*) };
+                    }
+                }
+                portable
+            }
+
+            /// Every path this processor runs, widest first.
+            pub(crate) fn paths() -> Vec<(&'static str, Kernel)> {
+                let mut v: Vec<(&'static str, Kernel)> = Vec::new();
+                #[cfg(target_arch = "x86_64")]
+                {
+                    if $crate::simd::has_avx512_fma() {
+                        // SAFETY: the features were detected at run time.
+                        v.push(("avx512", |$($arg),*| unsafe { avx512($($arg),*) }));
+                    }
+                    if $crate::simd::has_avx2_fma() {
+                        // SAFETY: the features were detected at run time.
+                        v.push(("avx2", |$($arg),*| unsafe { avx2($($arg),*) }));
+                    }
+                }
+                v.push(("portable", portable));
+                v
+            }
+        }
+    };
+}
+pub(crate) use simd_paths;
+
+/// True when the processor has AVX-512F and FMA.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn has_avx512_fma() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma")
+}
+
+/// True when the processor has AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn has_avx2_fma() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}

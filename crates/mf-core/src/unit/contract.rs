@@ -261,76 +261,32 @@ unsafe fn block_rows<V: Lanes>(
 
 /// Φ as the kernels read it: row i is `data[i·ld..i·ld + len]`.
 #[derive(Clone, Copy)]
-struct Phi<'a> {
+pub(crate) struct Phi<'a> {
     data: &'a [f64],
     len: usize,
     ld: usize,
 }
 
-type BlockFn = fn(Phi<'_>, std::ops::Range<usize>, *const f64, usize, usize, &mut MatMut<'_, f64>);
+type BlockFn = block_paths::Kernel;
 
-fn block_portable(
-    phi: Phi<'_>,
-    rows: std::ops::Range<usize>,
-    w: *const f64,
-    ws: usize,
-    m: usize,
-    out: &mut MatMut<'_, f64>,
-) {
-    // SAFETY: f64 lanes need no feature; bounds are checked by `contract_points`.
-    unsafe { block_rows::<f64>(phi, rows, w, ws, m, out) }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,fma")]
-fn block_avx512(
-    phi: Phi<'_>,
-    rows: std::ops::Range<usize>,
-    w: *const f64,
-    ws: usize,
-    m: usize,
-    out: &mut MatMut<'_, f64>,
-) {
-    // SAFETY: entered only with the features present; bounds as above.
-    unsafe { block_rows::<std::arch::x86_64::__m512d>(phi, rows, w, ws, m, out) }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn block_avx2(
-    phi: Phi<'_>,
-    rows: std::ops::Range<usize>,
-    w: *const f64,
-    ws: usize,
-    m: usize,
-    out: &mut MatMut<'_, f64>,
-) {
-    // SAFETY: entered only with the features present; bounds as above.
-    unsafe { block_rows::<std::arch::x86_64::__m256d>(phi, rows, w, ws, m, out) }
-}
-
-/// The widest kernel this processor runs.
-fn block_kernel() -> BlockFn {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if crate::fastexp::has_avx512_fma() {
-            // SAFETY: the features were detected at run time.
-            return |p, r, w, s, m, o| unsafe { block_avx512(p, r, w, s, m, o) };
-        }
-        if crate::fastexp::has_avx2_fma() {
-            // SAFETY: the features were detected at run time.
-            return |p, r, w, s, m, o| unsafe { block_avx2(p, r, w, s, m, o) };
-        }
-    }
-    block_portable
-}
+crate::simd::simd_paths!(
+    block_paths,
+    fn(
+        phi: Phi<'_>,
+        rows: std::ops::Range<usize>,
+        w: *const f64,
+        ws: usize,
+        m: usize,
+        out: &mut MatMut<'_, f64>,
+    ) => block_rows
+);
 
 /// G = Φ · W into `out` (n × m): `phi` row-major n × B with row stride `ld` ≥ B (row i is
 /// `phi[i·ld..i·ld + B]`), `w` B × m with contiguous columns. Row blocks of [`ROW_BLOCK`] run
 /// in parallel unless `Par::Seq`; every entry is one dot product in the fixed order of the
 /// module docs.
 pub fn contract_points(phi: &[f64], ld: usize, w: MatRef<'_, f64>, out: MatMut<'_, f64>, par: Par) {
-    contract_with(block_kernel(), phi, ld, w, out, par)
+    contract_with(block_paths::widest(), phi, ld, w, out, par)
 }
 
 fn contract_with(
@@ -453,21 +409,7 @@ mod tests {
                     assert!((want[(i, k)] - exact).abs() <= 1e-12 * (1.0 + exact.abs()));
                 }
             }
-            let mut kernels: Vec<(&str, BlockFn)> = vec![("portable", block_portable)];
-            #[cfg(target_arch = "x86_64")]
-            {
-                if crate::fastexp::has_avx512_fma() {
-                    kernels.push(("avx512", |p, r, w, s, m, o| unsafe {
-                        block_avx512(p, r, w, s, m, o)
-                    }));
-                }
-                if crate::fastexp::has_avx2_fma() {
-                    kernels.push(("avx2", |p, r, w, s, m, o| unsafe {
-                        block_avx2(p, r, w, s, m, o)
-                    }));
-                }
-            }
-            for (name, k) in kernels {
+            for (name, k) in block_paths::paths() {
                 for par in [Par::Seq, Par::rayon(2)] {
                     let mut g = Mat::<f64>::zeros(n, m);
                     contract_with(k, &phi, ld, w.as_ref(), g.as_mut(), par);

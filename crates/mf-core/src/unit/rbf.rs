@@ -80,7 +80,7 @@ impl Unit for Rbf {
         squared_norms(x.subcols(0, d), xsq);
         let (zsq, xsq) = (&*zsq, &*xsq);
         let inv = 1.0 / (2.0 * self.sigma * self.sigma);
-        let kernel = row_kernel();
+        let kernel = row_paths::widest();
         tiled_forward(
             z,
             x.subcols(0, d),
@@ -131,11 +131,6 @@ fn squared_norms(m: MatRef<'_, f64>, norms: &mut [f64]) {
     }
 }
 
-/// One row of a tile: s_ip ← φ_ip = exp((2 s_ip − |z_i|² − |x_p|²) / (2σ²)), then
-/// acc_p ← acc_p + c_i φ_ip. The exp is the table form of [`crate::fastexp`] (its steps fused
-/// multiply-adds), the rest is not contracted, so every processor path gives the same bits.
-type RowKernel = fn(&mut [f64], &[f64], f64, f64, f64, &mut [f64]);
-
 /// One row as a [`Block`]: pointers to the row, |x_p|² and the partial sums.
 struct RowBlock {
     row: *mut f64,
@@ -174,7 +169,10 @@ impl Block for RowBlock {
     }
 }
 
-/// The row kernel with vectors of `V`.
+/// One row of a tile with vectors of `V`: s_ip ← φ_ip = exp((2 s_ip − |z_i|² − |x_p|²) / (2σ²)),
+/// then acc_p ← acc_p + c_i φ_ip. The exp is the table form of [`crate::fastexp`] (its steps
+/// fused multiply-adds), the rest is not contracted, so every path (`row_paths`) gives the same
+/// bits.
 ///
 /// # Safety
 /// The processor has `V`'s features.
@@ -201,40 +199,10 @@ unsafe fn row_lanes<V: Lanes>(
     unsafe { for_lanes::<V, _>(len, &mut k) }
 }
 
-fn row_body(row: &mut [f64], xsq: &[f64], zs: f64, inv: f64, ci: f64, acc: &mut [f64]) {
-    // SAFETY: f64 lanes need no feature.
-    unsafe { row_lanes::<f64>(row, xsq, zs, inv, ci, acc) }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,fma")]
-fn row_avx512(row: &mut [f64], xsq: &[f64], zs: f64, inv: f64, ci: f64, acc: &mut [f64]) {
-    // SAFETY: entered only with the features present.
-    unsafe { row_lanes::<std::arch::x86_64::__m512d>(row, xsq, zs, inv, ci, acc) }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn row_avx2(row: &mut [f64], xsq: &[f64], zs: f64, inv: f64, ci: f64, acc: &mut [f64]) {
-    // SAFETY: entered only with the features present.
-    unsafe { row_lanes::<std::arch::x86_64::__m256d>(row, xsq, zs, inv, ci, acc) }
-}
-
-/// The widest row kernel this processor runs (detected once per pass).
-fn row_kernel() -> RowKernel {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if crate::fastexp::has_avx512_fma() {
-            // SAFETY: the features were detected at run time.
-            return |r, x, z, i, c, a| unsafe { row_avx512(r, x, z, i, c, a) };
-        }
-        if crate::fastexp::has_avx2_fma() {
-            // SAFETY: the features were detected at run time.
-            return |r, x, z, i, c, a| unsafe { row_avx2(r, x, z, i, c, a) };
-        }
-    }
-    row_body
-}
+crate::simd::simd_paths!(
+    row_paths,
+    fn(row: &mut [f64], xsq: &[f64], zs: f64, inv: f64, ci: f64, acc: &mut [f64]) => row_lanes
+);
 
 #[cfg(test)]
 mod tests {
@@ -253,23 +221,10 @@ mod tests {
                 .map(|v| v.to_bits())
                 .collect::<Vec<_>>()
         };
-        let portable = run(&|r, a| row_body(r, &xsq, 4.5, 0.125, -1.5, a));
-        #[cfg(target_arch = "x86_64")]
-        {
-            if crate::fastexp::has_avx512_fma() {
-                // SAFETY: the features were detected at run time.
-                let v = run(&|r, a| unsafe { row_avx512(r, &xsq, 4.5, 0.125, -1.5, a) });
-                assert_eq!(v, portable, "avx512");
-            }
-            if crate::fastexp::has_avx2_fma() {
-                // SAFETY: the features were detected at run time.
-                let v = run(&|r, a| unsafe { row_avx2(r, &xsq, 4.5, 0.125, -1.5, a) });
-                assert_eq!(v, portable, "avx2");
-            }
+        let portable = run(&|r, a| row_paths::portable(r, &xsq, 4.5, 0.125, -1.5, a));
+        for (name, kernel) in row_paths::paths() {
+            let v = run(&|r, a| kernel(r, &xsq, 4.5, 0.125, -1.5, a));
+            assert_eq!(v, portable, "{name}");
         }
-        assert_eq!(
-            run(&|r, a| row_kernel()(r, &xsq, 4.5, 0.125, -1.5, a)),
-            portable
-        );
     }
 }
