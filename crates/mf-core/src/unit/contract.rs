@@ -42,7 +42,7 @@ fn reduce(s: &[f64; SUMS]) -> f64 {
 
 /// Points per block of the contraction: within a block the U rows of Φ (U · KC · 8 bytes) stay
 /// in L1 while every column group runs over them.
-const KC: usize = 256;
+pub const KC: usize = 256;
 /// Column groups whose partial sums are held across point blocks (m ≤ 36); wider W runs each
 /// group over all points at once (the same sums, without the reuse).
 const MAX_GROUPS: usize = 6;
