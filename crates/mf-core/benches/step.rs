@@ -3,8 +3,9 @@
 //! a noisy machine), and the step on 1 and 2 threads.
 //!
 //! Kernels of an RBF step: S = Z Xᵀ (n × d · d × P), G = Φ · diag(r) X̃ (n × P · P × (d+1)) and one
-//! exp over the n × P entries; of a ReLU step the same with max instead of exp. They are measured
-//! with faer's own parallel product (the machine's limit for that shape).
+//! exp over the n × P entries; of a ReLU step the same with max instead of exp. The products are
+//! measured with faer's own parallel product (a reference: the step's own contraction,
+//! `unit/contract.rs`, is faster than faer at this shape).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use faer::linalg::matmul::matmul;

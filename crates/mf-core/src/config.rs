@@ -64,7 +64,7 @@ impl Mode {
 pub const MAX_WIDTH: usize = 1 << 20;
 /// Largest number of points in a set.
 pub const MAX_POINTS: usize = 100_000_000;
-/// Largest n × B working buffer, in bytes.
+/// Largest n × B working buffer (n · row_stride(B) values), in bytes.
 const MAX_BUFFER_BYTES: usize = 8 << 30;
 
 /// Everything a training run depends on: the run is a function of this and nothing else.
@@ -265,12 +265,13 @@ impl TrainConfig {
             ));
         }
         let chunk = chunk_len(self.width, self.points_per_step().max(self.test_size));
-        if self.width.saturating_mul(chunk).saturating_mul(8) > MAX_BUFFER_BYTES {
+        let stride = crate::unit::tiled::row_stride(chunk);
+        if self.width.saturating_mul(stride).saturating_mul(8) > MAX_BUFFER_BYTES {
             return Err(TrainError::config(
                 "width",
                 format!(
                     "at most {} (the n × {chunk} work buffer must fit in 8 GiB)",
-                    MAX_BUFFER_BYTES / 8 / chunk
+                    MAX_BUFFER_BYTES / 8 / stride
                 ),
             ));
         }

@@ -25,8 +25,9 @@ use faer::{Mat, MatRef, Par};
 /// Largest number of points processed at once (bounds the n × B buffer).
 pub const CHUNK: usize = 4096;
 
-/// Bytes of the n × B work buffer aimed at by [`chunk_len`]: small enough to stay in the last
-/// level cache between the forward pass and the contraction.
+/// Bytes of the n × B work buffer aimed at by [`chunk_len`] (n · B values; the buffer itself
+/// holds n · [`row_stride`]`(B)`): small enough to stay in the last level cache between the
+/// forward pass and the contraction.
 pub const CHUNK_BYTES: usize = 8 << 20;
 
 /// Points per pass B for `width` units and `max_points` points: the largest multiple of

@@ -1,12 +1,12 @@
-//! A minimal vector-of-f64 abstraction for the elementwise kernels (the exp and the unit's row
-//! maps), so that one generic body runs on AVX-512 (8 lanes), AVX2 (4 lanes) and plain `f64`
+//! A minimal vector-of-f64 abstraction for the vector kernels (the exp, the RBF row map and the
+//! contraction of `unit/contract.rs`), so that one generic body runs on AVX-512 (8 lanes), AVX2 (4 lanes) and plain `f64`
 //! (1 lane, the portable path and the tails) with the same operations in the same order, hence
 //! the same bits on every path.
 //!
 //! Why explicit vectors: left to the auto-vectoriser, the exp either became gathers across
 //! chunks or a loop of one vector per iteration whose 13-step Horner chain (latency ≈ 90 cycles)
-//! stalled the floating-point scheduler. The kernels built on [`Lanes`] keep [`WAYS`] independent
-//! vectors in flight.
+//! stalled the floating-point scheduler. The elementwise kernels built on [`Lanes`] keep [`WAYS`]
+//! independent vectors in flight (the contraction keeps 24 accumulators instead).
 //!
 //! Every method is `unsafe`: the caller guarantees that the processor has the vector's features
 //! (the kernels are entered through `#[target_feature]` functions after run-time detection) and,

@@ -1,6 +1,7 @@
 //! The contraction G = Φ · diag(r) X̃ of the shipped units, as blocked dot products.
 //!
-//! Φ is the row-major n × B buffer left by [`super::tiled::tiled_forward`] and X̃ the B × m
+//! Φ is the row-major n × B buffer (row stride [`super::tiled::row_stride`]`(B)`) left by
+//! [`super::tiled::tiled_forward`] and X̃ the B × m
 //! points (m = d + 1 columns); every entry of G is a dot product over the B points of one row
 //! of Φ with one column of diag(r) X̃ (both contiguous):
 //!
@@ -178,7 +179,7 @@ unsafe fn group_cols<V: Lanes, const U: usize>(
 
 /// Rows i..i+U of G (all m columns) into `out`, whose row 0 is Φ row `r0`: point block by point
 /// block ([`KC`] points, so the U rows of the block stay in L1), every column group in turn
-/// (columns in nearly equal groups of at most [`COLS`]: 26 → 6, 5, 5, 5, 5). The partial sums
+/// (columns in nearly equal groups of at most [`COLS`]: 26 → 5, 5, 5, 5, 6). The partial sums
 /// wait in `state` between blocks, so the sums are those of one pass over all points.
 ///
 /// # Safety
@@ -233,29 +234,49 @@ unsafe fn row_group<V: Lanes, const U: usize>(
     }
 }
 
-/// Rows `rows` of G into `out` (its row 0 is Φ row `rows.start`): [`UNITS`] rows at a time,
-/// the last ones singly (each entry is its own dot product, so the grouping does not change it).
+/// Rows `rows` of G = Φ · W into `out` (its row 0 is Φ row `rows.start`; W is B × m with
+/// contiguous columns): [`UNITS`] rows at a time, the last ones singly (each entry is its own
+/// dot product, so the grouping does not change it). Checks every extent the kernels read, so
+/// that the processor's features are its only requirement.
 ///
 /// # Safety
-/// As [`row_group`].
+/// The processor has `V`'s features.
 #[inline(always)]
 unsafe fn block_rows<V: Lanes>(
     phi: Phi<'_>,
     rows: std::ops::Range<usize>,
-    w: *const f64,
-    ws: usize,
-    m: usize,
+    w: MatRef<'_, f64>,
     out: &mut MatMut<'_, f64>,
 ) {
+    let (len, m) = (phi.len, w.ncols());
+    assert!(rows.start <= rows.end && out.nrows() == rows.len() && out.ncols() == m);
+    assert!(
+        w.nrows() == len && w.row_stride() == 1,
+        "W: B rows, contiguous columns"
+    );
+    assert!(
+        m <= 1 || w.col_stride() >= len as isize,
+        "columns of W do not overlap"
+    );
+    assert!(phi.ld >= len, "rows of Φ do not overlap");
+    assert!(
+        rows.is_empty() || (rows.end - 1) * phi.ld + len <= phi.data.len(),
+        "rows of Φ"
+    );
+    if rows.is_empty() || m == 0 || len == 0 {
+        out.fill(0.0);
+        return;
+    }
+    let (wp, ws) = (w.as_ptr(), w.col_stride() as usize);
     let mut i = rows.start;
     while i + UNITS <= rows.end {
-        // SAFETY: forwarded from the caller.
-        unsafe { row_group::<V, UNITS>(phi, i, rows.start, w, ws, m, out) };
+        // SAFETY: the features are the caller's; every extent was checked above.
+        unsafe { row_group::<V, UNITS>(phi, i, rows.start, wp, ws, m, out) };
         i += UNITS;
     }
     for i in i..rows.end {
-        // SAFETY: forwarded from the caller.
-        unsafe { row_group::<V, 1>(phi, i, rows.start, w, ws, m, out) };
+        // SAFETY: as above.
+        unsafe { row_group::<V, 1>(phi, i, rows.start, wp, ws, m, out) };
     }
 }
 
@@ -274,9 +295,7 @@ crate::simd::simd_paths!(
     fn(
         phi: Phi<'_>,
         rows: std::ops::Range<usize>,
-        w: *const f64,
-        ws: usize,
-        m: usize,
+        w: MatRef<'_, f64>,
         out: &mut MatMut<'_, f64>,
     ) => block_rows
 );
@@ -306,31 +325,19 @@ fn contract_with(
     assert_eq!(w.ncols(), m, "columns of W and G");
     assert!(ld >= len, "rows of Φ do not overlap");
     assert!(phi.len() >= (n - 1) * ld + len, "Φ holds n rows");
-    assert_eq!(w.row_stride(), 1, "W has contiguous columns");
-    let ws = w.col_stride();
-    assert!(
-        m == 0 || len == 0 || ws >= len as isize,
-        "columns of W do not overlap"
-    );
-    let wp = w.as_ptr();
-    // the pointer travels to other threads as an address (W is only read)
     let job = Job {
         kernel,
         phi: Phi { data: phi, len, ld },
-        w: wp as usize,
-        ws: ws as usize,
-        m,
+        w,
     };
     job.rows(0, out, !matches!(par, Par::Seq));
 }
 
-/// One contraction: the kernel, Φ, W's address, column stride and width.
+/// One contraction: the kernel, Φ and W.
 struct Job<'a> {
     kernel: BlockFn,
     phi: Phi<'a>,
-    w: usize,
-    ws: usize,
-    m: usize,
+    w: MatRef<'a, f64>,
 }
 
 impl Job<'_> {
@@ -344,8 +351,7 @@ impl Job<'_> {
                 let r0 = b * ROW_BLOCK;
                 let r1 = (r0 + ROW_BLOCK).min(rows);
                 let mut sub = out.rb_mut().subrows_mut(r0, r1 - r0);
-                let w = self.w as *const f64;
-                (self.kernel)(self.phi, i0 + r0..i0 + r1, w, self.ws, self.m, &mut sub);
+                (self.kernel)(self.phi, i0 + r0..i0 + r1, self.w, &mut sub);
             }
             return;
         }

@@ -14,8 +14,9 @@
 //!
 //! Buffers: points are the rows of X̃ = [X, 1] (B × (d+1), the last column all ones); the layout
 //! of the n × B buffer is agreed between a unit's own `forward` and `contract` (the defaults use
-//! column-major, column p is `buf[p·n..(p+1)·n]`; the shipped units use the row-major tiles of
-//! [`tiled`]); `scratch` has n + B + [`tiled::partial_len`]`(n, B)` entries.
+//! column-major, column p is `buf[p·n..(p+1)·n]`; the shipped units use rows at stride
+//! [`tiled::row_stride`]`(B)` = B + [`tiled::ROW_PAD`], as left by [`tiled`]); `buf` has at
+//! least n · [`tiled::row_stride`]`(B)` entries and `scratch` n + B + [`tiled::partial_len`]`(n, B)`.
 //! A new unit is one file implementing [`Unit::phi`], [`Unit::grad_phi`] and
 //! [`Unit::init_params`]; the default batched passes are correct (and slow) for any unit.
 
@@ -49,7 +50,8 @@ pub trait Unit: Send + Sync {
     fn init_params(&self, rng: &mut StreamRng, dim: usize, radius: f64, z: &mut [f64]);
 
     /// f_n on a chunk (see module docs): writes `fn_out[p] = (1/n) Σ_i c_i φ(x_p, z_i)` and fills
-    /// `buf` (n × B) with what [`Unit::contract`] reads. The default stores Φ.
+    /// `buf` (at least n · [`tiled::row_stride`]`(B)` entries) with what [`Unit::contract`] reads.
+    /// The default stores Φ column-major in the first n · B.
     #[allow(clippy::too_many_arguments)]
     fn forward(
         &self,

@@ -24,9 +24,10 @@ pub const TILE_ROWS: usize = spin_target::linalg::ROW_BLOCK;
 /// Points per tile.
 pub const TILE_COLS: usize = 256;
 
-/// Values between the starts of two rows of the n × B buffer beyond B. B · 8 bytes is a multiple
-/// of 4 KiB, so without padding every row would start in the same L1 cache sets and the
-/// contraction's streams (4 rows of Φ, 6 columns of the points) would evict each other.
+/// Values between the starts of two rows of the n × B buffer beyond B. For B a multiple of 512,
+/// B · 8 bytes is a multiple of 4 KiB (2 KiB at B = 256), so without padding every row would
+/// start in the same L1 cache sets and the contraction's streams (4 rows of Φ, 6 columns of the
+/// points) would evict each other.
 pub const ROW_PAD: usize = 8;
 
 /// Row stride L = B + [`ROW_PAD`] of the n × B buffer (it holds n · L values).
