@@ -14,7 +14,8 @@
 //! ((S_0 + S_1) + (S_2 + S_3)) + ((S_4 + S_5) + (S_6 + S_7)). AVX-512 holds the eight sums in one
 //! register, AVX2 in two, the portable path in eight scalars: the same bits on every path. The
 //! kernel takes [`UNITS`] rows × up to [`COLS`] columns at a time (24 accumulators on AVX-512,
-//! each loaded value used 4–6 times; AVX2 needs two registers per sum and spills: correct, slower).
+//! each loaded value used 4–6 times; AVX2, with two registers per sum, takes 2 rows × ≤ 3
+//! columns).
 //! The points are taken in blocks of [`KC`]: the U rows of a block (8 KiB) stay in L1 while every
 //! column group runs over them, the partial sums waiting in a small state between blocks (stored
 //! and reloaded exactly, so the sums are those of one pass). Without the blocks each row of Φ was
@@ -28,9 +29,9 @@ use crate::simd::Lanes;
 use faer::{MatMut, MatRef, Par};
 use spin_target::linalg::ROW_BLOCK;
 
-/// Rows of Φ per kernel call.
+/// Rows of Φ per kernel call (AVX-512; 2 on AVX2).
 pub const UNITS: usize = 4;
-/// Most columns of X̃ per kernel call.
+/// Most columns of X̃ per kernel call (AVX-512; 3 on AVX2).
 pub const COLS: usize = 6;
 /// Partial sums per dot product (the fixed summation order of the module docs).
 const SUMS: usize = 8;
@@ -44,9 +45,9 @@ fn reduce(s: &[f64; SUMS]) -> f64 {
 /// Points per block of the contraction: within a block the U rows of Φ (U · KC · 8 bytes) stay
 /// in L1 while every column group runs over them.
 pub const KC: usize = 256;
-/// Column groups whose partial sums are held across point blocks (m ≤ 36); wider W runs each
-/// group over all points at once (the same sums, without the reuse).
-const MAX_GROUPS: usize = 6;
+/// Column groups whose partial sums are held across point blocks (m ≤ 72 on AVX-512, m ≤ 36 on
+/// AVX2); wider W runs each group over all points at once (the same sums, without the reuse).
+const MAX_GROUPS: usize = 12;
 
 /// Partial sums of U rows × up to [`COLS`] columns: `[u][c][l]` = S_l of the module docs.
 type State<const U: usize> = [[[f64; SUMS]; COLS]; U];
@@ -137,7 +138,7 @@ unsafe fn finish<const U: usize, const C: usize>(
 /// # Safety
 /// As [`accumulate`].
 #[inline(always)]
-unsafe fn group_cols<V: Lanes, const U: usize>(
+unsafe fn group_cols<V: Lanes, const U: usize, const CMAX: usize>(
     a: [*const f64; U],
     (i, r0, len): (usize, usize, usize),
     gi: usize,
@@ -146,7 +147,7 @@ unsafe fn group_cols<V: Lanes, const U: usize>(
     state: &mut State<U>,
     out: &mut MatMut<'_, f64>,
 ) {
-    let groups = m.div_ceil(COLS);
+    let groups = m.div_ceil(CMAX);
     let whole = len / SUMS * SUMS;
     let (k0, k1) = (m * gi / groups, m * (gi + 1) / groups);
     macro_rules! cols {
@@ -179,13 +180,13 @@ unsafe fn group_cols<V: Lanes, const U: usize>(
 
 /// Rows i..i+U of G (all m columns) into `out`, whose row 0 is Φ row `r0`: point block by point
 /// block ([`KC`] points, so the U rows of the block stay in L1), every column group in turn
-/// (columns in nearly equal groups of at most [`COLS`]: 26 → 5, 5, 5, 5, 6). The partial sums
+/// (columns in nearly equal groups of at most CMAX: 26 → 5, 5, 5, 5, 6 for CMAX = 6). The partial sums
 /// wait in `state` between blocks, so the sums are those of one pass over all points.
 ///
 /// # Safety
 /// As [`accumulate`]; `phi` has the rows, `w` has m columns of B values at column stride `ws`.
 #[inline(always)]
-unsafe fn row_group<V: Lanes, const U: usize>(
+unsafe fn row_group<V: Lanes, const U: usize, const CMAX: usize>(
     phi: Phi<'_>,
     i: usize,
     r0: usize,
@@ -196,7 +197,7 @@ unsafe fn row_group<V: Lanes, const U: usize>(
 ) {
     let len = phi.len;
     let a: [*const f64; U] = std::array::from_fn(|u| phi.data[(i + u) * phi.ld..].as_ptr());
-    let groups = m.div_ceil(COLS);
+    let groups = m.div_ceil(CMAX);
     let whole = len / SUMS * SUMS;
     if groups <= MAX_GROUPS {
         let mut states = [[[[0.0; SUMS]; COLS]; U]; MAX_GROUPS];
@@ -207,7 +208,15 @@ unsafe fn row_group<V: Lanes, const U: usize>(
             for (gi, state) in states.iter_mut().enumerate().take(groups) {
                 // SAFETY: forwarded from the caller.
                 unsafe {
-                    group_cols::<V, U>(a, (i, r0, len), gi, (p0, p1, last), (w, ws, m), state, out)
+                    group_cols::<V, U, CMAX>(
+                        a,
+                        (i, r0, len),
+                        gi,
+                        (p0, p1, last),
+                        (w, ws, m),
+                        state,
+                        out,
+                    )
                 };
             }
             if last {
@@ -220,7 +229,7 @@ unsafe fn row_group<V: Lanes, const U: usize>(
             let state = &mut [[[0.0; SUMS]; COLS]; U];
             // SAFETY: forwarded from the caller.
             unsafe {
-                group_cols::<V, U>(
+                group_cols::<V, U, CMAX>(
                     a,
                     (i, r0, len),
                     gi,
@@ -268,15 +277,27 @@ unsafe fn block_rows<V: Lanes>(
         return;
     }
     let (wp, ws) = (w.as_ptr(), w.col_stride() as usize);
-    let mut i = rows.start;
-    while i + UNITS <= rows.end {
-        // SAFETY: the features are the caller's; every extent was checked above.
-        unsafe { row_group::<V, UNITS>(phi, i, rows.start, wp, ws, m, out) };
-        i += UNITS;
+    // the register tile per vector width: 4 rows × ≤ 6 columns in 24 zmm (AVX-512); 2 rows ×
+    // ≤ 3 columns in 12 ymm (AVX2, two registers per sum, 16 registers in all); the values do
+    // not depend on it
+    macro_rules! rows_by {
+        ($u:literal, $c:literal) => {{
+            let mut i = rows.start;
+            while i + $u <= rows.end {
+                // SAFETY: the features are the caller's; every extent was checked above.
+                unsafe { row_group::<V, $u, $c>(phi, i, rows.start, wp, ws, m, out) };
+                i += $u;
+            }
+            for i in i..rows.end {
+                // SAFETY: as above.
+                unsafe { row_group::<V, 1, $c>(phi, i, rows.start, wp, ws, m, out) };
+            }
+        }};
     }
-    for i in i..rows.end {
-        // SAFETY: as above.
-        unsafe { row_group::<V, 1>(phi, i, rows.start, wp, ws, m, out) };
+    if V::LANES >= 8 {
+        rows_by!(4, 6)
+    } else {
+        rows_by!(2, 3)
     }
 }
 
@@ -404,7 +425,7 @@ mod tests {
             (130, 1032, 1024, 13),
             (5, 11, 3, 7),
             // several point blocks with a tail, and more column groups than MAX_GROUPS
-            (9, 600, 597, 40),
+            (9, 600, 597, 80),
         ] {
             let (phi, w) = inputs(n, ld, len, m);
             let want = reference(&phi, ld, &w, n);
