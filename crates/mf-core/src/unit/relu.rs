@@ -10,6 +10,7 @@
 
 use super::tiled::tiled_forward;
 use super::{Unit, weighted_points_product};
+use crate::simd::{Block, Lanes, for_lanes};
 use crate::streams::StreamRng;
 use faer::prelude::ReborrowMut;
 use faer::{MatMut, MatRef, Par};
@@ -65,7 +66,7 @@ impl Unit for Relu {
     ) {
         let (n, b) = (z.nrows(), x.nrows());
         let partial = &mut scratch[n + b..];
-        let kernel = row_kernel();
+        let kernel = row_paths::widest();
         tiled_forward(z, x, partial, buf, fn_out, par, |i, _, row, acc| {
             kernel(row, c[i], acc)
         });
@@ -99,44 +100,49 @@ impl Unit for Relu {
 /// One row of a tile: acc_p ← acc_p + c_i max(0, s_ip), then s_ip ← 1[s_ip > 0]. Branch-free (the
 /// sign of a pre-activation is a coin flip for the predictor); no fused multiply-add, so every
 /// processor path gives the same bits.
-type RowKernel = fn(&mut [f64], f64, &mut [f64]);
+/// One row as a [`Block`]: pointers to the row and the partial sums, and c_i.
+struct RowBlock {
+    row: *mut f64,
+    acc: *mut f64,
+    ci: f64,
+}
 
+impl Block for RowBlock {
+    #[inline(always)]
+    unsafe fn run<V: Lanes, const W: usize>(&mut self, offset: usize) {
+        unsafe {
+            let (zero, one, ci) = (V::splat(0.0), V::splat(1.0), V::splat(self.ci));
+            for j in 0..W {
+                let at = offset + j * V::LANES;
+                let s = V::load(self.row.add(at));
+                // 0 < s: max(0, s) into the partial sum, the indicator into the row
+                let relu = zero.lt_select(s, s, zero);
+                V::load(self.acc.add(at))
+                    .add(ci.mul(relu))
+                    .store(self.acc.add(at));
+                zero.lt_select(s, one, zero).store(self.row.add(at));
+            }
+        }
+    }
+}
+
+/// The row kernel with vectors of `V`.
+///
+/// # Safety
+/// The processor has `V`'s features.
 #[inline(always)]
-fn row_body(row: &mut [f64], ci: f64, acc: &mut [f64]) {
-    for (a, v) in acc.iter_mut().zip(row.iter_mut()) {
-        let on = *v > 0.0;
-        *a += ci * if on { *v } else { 0.0 };
-        *v = if on { 1.0 } else { 0.0 };
-    }
+unsafe fn row_lanes<V: Lanes>(row: &mut [f64], ci: f64, acc: &mut [f64]) {
+    assert!(acc.len() >= row.len());
+    let mut k = RowBlock {
+        row: row.as_mut_ptr(),
+        acc: acc.as_mut_ptr(),
+        ci,
+    };
+    // SAFETY: the caller guarantees the features; every index is below row.len() ≤ acc.len().
+    unsafe { for_lanes::<V, _>(row.len(), &mut k) }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn row_avx512(row: &mut [f64], ci: f64, acc: &mut [f64]) {
-    row_body(row, ci, acc)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn row_avx2(row: &mut [f64], ci: f64, acc: &mut [f64]) {
-    row_body(row, ci, acc)
-}
-
-/// The widest row kernel this processor runs (detected once per pass).
-fn row_kernel() -> RowKernel {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the feature was detected at run time.
-            return |r, c, a| unsafe { row_avx512(r, c, a) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the feature was detected at run time.
-            return |r, c, a| unsafe { row_avx2(r, c, a) };
-        }
-    }
-    row_body
-}
+crate::simd::simd_paths!(row_paths, fn(row: &mut [f64], ci: f64, acc: &mut [f64]) => row_lanes);
 
 #[cfg(test)]
 mod tests {
@@ -154,18 +160,17 @@ mod tests {
                 .map(|v| v.to_bits())
                 .collect::<Vec<_>>()
         };
-        let portable = run(&|r, a| row_body(r, -1.5, a));
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the feature was detected at run time.
-                assert_eq!(run(&|r, a| unsafe { row_avx512(r, -1.5, a) }), portable);
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the feature was detected at run time.
-                assert_eq!(run(&|r, a| unsafe { row_avx2(r, -1.5, a) }), portable);
-            }
+        let portable = run(&|r, a| row_paths::portable(r, -1.5, a));
+        for (name, kernel) in row_paths::paths() {
+            assert_eq!(run(&|r, a| kernel(r, -1.5, a)), portable, "{name}");
         }
-        assert_eq!(run(&|r, a| row_kernel()(r, -1.5, a)), portable);
+        // the definition: acc += c · max(0, s), row = 1[s > 0]
+        let (mut r, mut acc) = (row.clone(), vec![0.25; len]);
+        row_paths::widest()(&mut r, -1.5, &mut acc);
+        for p in 0..len {
+            let on = row[p] > 0.0;
+            assert_eq!(r[p], if on { 1.0 } else { 0.0 });
+            assert_eq!(acc[p], 0.25 + -1.5 * if on { row[p] } else { 0.0 });
+        }
     }
 }
