@@ -13,8 +13,8 @@
 //! The velocity is computed chunk by chunk ([`chunk_len`] points, so that the n × B buffer stays
 //! in the last-level cache): per chunk one cache-blocked forward pass (products, the unit's map
 //! and the partial sums of f_n tile by tile, [`crate::unit::tiled`]) and one contraction with
-//! the weighted points ([`crate::unit::contract`]). Chunks and blocks are reduced in a fixed order, so results do not depend on
-//! threads.
+//! the weighted points ([`crate::unit::contract`]). Chunks and blocks are reduced in a fixed
+//! order, so results do not depend on threads.
 
 use crate::network::Network;
 use crate::points::PointSet;

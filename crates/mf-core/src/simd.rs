@@ -377,3 +377,12 @@ pub(crate) fn has_avx512_fma() -> bool {
 pub(crate) fn has_avx2_fma() -> bool {
     std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
+
+/// Test harness of the unit row kernels: runs `kernel(row, acc)` on a copy of `row` and partial
+/// sums starting at 0.25, and returns the bits of the row then of the partial sums.
+#[cfg(test)]
+pub(crate) fn row_kernel_bits(row: &[f64], kernel: &dyn Fn(&mut [f64], &mut [f64])) -> Vec<u64> {
+    let (mut r, mut acc) = (row.to_vec(), vec![0.25; row.len()]);
+    kernel(&mut r, &mut acc);
+    r.iter().chain(&acc).map(|v| v.to_bits()).collect()
+}

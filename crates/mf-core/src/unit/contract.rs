@@ -29,10 +29,14 @@ use crate::simd::Lanes;
 use faer::{MatMut, MatRef, Par};
 use spin_target::linalg::ROW_BLOCK;
 
-/// Rows of Φ per kernel call (AVX-512; 2 on AVX2).
+/// Rows of Φ per kernel call on AVX-512 (4 × 6 sums in 24 zmm registers).
 pub const UNITS: usize = 4;
-/// Most columns of X̃ per kernel call (AVX-512; 3 on AVX2).
+/// Most columns of X̃ per kernel call on AVX-512.
 pub const COLS: usize = 6;
+/// Rows per call on narrower vectors (AVX2: two ymm per sum, 2 × 3 sums in 12 of 16 registers).
+const NARROW_UNITS: usize = 2;
+/// Most columns per call on narrower vectors.
+const NARROW_COLS: usize = 3;
 /// Partial sums per dot product (the fixed summation order of the module docs).
 const SUMS: usize = 8;
 
@@ -277,27 +281,38 @@ unsafe fn block_rows<V: Lanes>(
         return;
     }
     let (wp, ws) = (w.as_ptr(), w.col_stride() as usize);
-    // the register tile per vector width: 4 rows × ≤ 6 columns in 24 zmm (AVX-512); 2 rows ×
-    // ≤ 3 columns in 12 ymm (AVX2, two registers per sum, 16 registers in all); the values do
-    // not depend on it
-    macro_rules! rows_by {
-        ($u:literal, $c:literal) => {{
-            let mut i = rows.start;
-            while i + $u <= rows.end {
-                // SAFETY: the features are the caller's; every extent was checked above.
-                unsafe { row_group::<V, $u, $c>(phi, i, rows.start, wp, ws, m, out) };
-                i += $u;
-            }
-            for i in i..rows.end {
-                // SAFETY: as above.
-                unsafe { row_group::<V, 1, $c>(phi, i, rows.start, wp, ws, m, out) };
-            }
-        }};
-    }
     if V::LANES >= 8 {
-        rows_by!(4, 6)
+        // SAFETY: the features are the caller's; every extent was checked above.
+        unsafe { rows_in_tiles::<V, UNITS, COLS>(phi, rows, wp, ws, m, out) }
     } else {
-        rows_by!(2, 3)
+        // SAFETY: as above.
+        unsafe { rows_in_tiles::<V, NARROW_UNITS, NARROW_COLS>(phi, rows, wp, ws, m, out) }
+    }
+}
+
+/// Rows `rows` of G, U rows × ≤ C columns per kernel call, the last rows singly: the register
+/// tile of the vector width (the values do not depend on it).
+///
+/// # Safety
+/// As [`row_group`].
+#[inline(always)]
+unsafe fn rows_in_tiles<V: Lanes, const U: usize, const C: usize>(
+    phi: Phi<'_>,
+    rows: std::ops::Range<usize>,
+    wp: *const f64,
+    ws: usize,
+    m: usize,
+    out: &mut MatMut<'_, f64>,
+) {
+    let mut i = rows.start;
+    while i + U <= rows.end {
+        // SAFETY: forwarded from the caller.
+        unsafe { row_group::<V, U, C>(phi, i, rows.start, wp, ws, m, out) };
+        i += U;
+    }
+    for i in i..rows.end {
+        // SAFETY: forwarded from the caller.
+        unsafe { row_group::<V, 1, C>(phi, i, rows.start, wp, ws, m, out) };
     }
 }
 

@@ -129,9 +129,9 @@ pub trait Unit: Send + Sync {
 }
 
 /// G = Φ · diag(r) X̃: scales the rows of X̃ by the residuals into `xr`, then contracts the
-/// row-major n × B buffer (row stride [`tiled::row_stride`]) (as left by [`tiled::tiled_forward`]) with it into `out` (n × (d+1),
-/// [`contract::contract_points`]). Shared by the units whose contraction is a single product
-/// against the points (RBF with Φ, ReLU with the indicator).
+/// row-major n × B buffer left by [`tiled::tiled_forward`] (row stride [`tiled::row_stride`])
+/// with it into `out` (n × (d+1), [`contract::contract_points`]). Shared by the units whose
+/// contraction is a single product against the points (RBF with Φ, ReLU with the indicator).
 pub(crate) fn weighted_points_product(
     buf: &[f64],
     x: MatRef<'_, f64>,

@@ -4,9 +4,10 @@
 //! φ(x, z) = exp(−|x − z|² / (2σ²)),    ∇_z φ(x, z) = φ(x, z) (x − z) / σ²,    z ∈ ℝ^d.
 //! ```
 //!
-//! Batched: with S = Z Xᵀ (products tile by tile, [`super::tiled`]), φ_ip = exp((2 s_ip − |z_i|² − |x_p|²) / (2σ²)); with
-//! G = Φ · diag(r) X̃ (one product, X̃ = [X, 1]) the last column of G is g = Φ r and
-//! h_i = (G_{i,1..d} − g_i z_i) / σ².
+//! Batched: with S = Z Xᵀ (products tile by tile, [`super::tiled`]),
+//! φ_ip = exp((2 s_ip − |z_i|² − |x_p|²) / (2σ²)); with
+//! G = Φ · diag(r) X̃ (the contraction of [`super::contract`], X̃ = [X, 1]) the last column of G
+//! is g = Φ r and h_i = (G_{i,1..d} − g_i z_i) / σ².
 //!
 //! Default width σ = R/2 (σ² = R²/4): random pairs of points of S^{d-1}(R) are about R√2 apart,
 //! so with σ = R/2 a unit sees a cap of the sphere, not a point (σ ≪ R makes learning slow, as
@@ -213,14 +214,8 @@ mod tests {
         let len = 77;
         let row: Vec<f64> = (0..len).map(|p| (p as f64 * 0.37).sin() * 4.0).collect();
         let xsq: Vec<f64> = (0..len).map(|p| 5.0 + (p as f64).cos()).collect();
-        let run = |kernel: &dyn Fn(&mut [f64], &mut [f64])| {
-            let (mut r, mut acc) = (row.clone(), vec![0.25; len]);
-            kernel(&mut r, &mut acc);
-            r.iter()
-                .chain(&acc)
-                .map(|v| v.to_bits())
-                .collect::<Vec<_>>()
-        };
+        let run =
+            |kernel: &dyn Fn(&mut [f64], &mut [f64])| crate::simd::row_kernel_bits(&row, kernel);
         let portable = run(&|r, a| row_paths::portable(r, &xsq, 4.5, 0.125, -1.5, a));
         for (name, kernel) in row_paths::paths() {
             let v = run(&|r, a| kernel(r, &xsq, 4.5, 0.125, -1.5, a));

@@ -152,14 +152,8 @@ mod tests {
     fn row_kernels_give_the_same_bits_on_every_path() {
         let len = 77;
         let row: Vec<f64> = (0..len).map(|p| (p as f64 * 0.37).sin() * 4.0).collect();
-        let run = |kernel: &dyn Fn(&mut [f64], &mut [f64])| {
-            let (mut r, mut acc) = (row.clone(), vec![0.25; len]);
-            kernel(&mut r, &mut acc);
-            r.iter()
-                .chain(&acc)
-                .map(|v| v.to_bits())
-                .collect::<Vec<_>>()
-        };
+        let run =
+            |kernel: &dyn Fn(&mut [f64], &mut [f64])| crate::simd::row_kernel_bits(&row, kernel);
         let portable = run(&|r, a| row_paths::portable(r, -1.5, a));
         for (name, kernel) in row_paths::paths() {
             assert_eq!(run(&|r, a| kernel(r, -1.5, a)), portable, "{name}");
