@@ -117,6 +117,7 @@ fn settings(d: &ScanData) -> String {
     let units = match b.units {
         UnitKind::Rbf => format!("RBF σ = {:.3}", b.resolved_sigma()),
         UnitKind::Relu => "ReLU".to_string(),
+        UnitKind::Custom => "custom unit".to_string(),
     };
     let done: usize = d.groups.iter().map(|(_, c)| c.len()).sum();
     format!(
@@ -684,7 +685,9 @@ pub fn fit(d: &ScanData) -> FigureOutput {
     let b = &d.cfg.base;
     let model = SpinModel::new(b.dim, b.seed).expect("valid");
     let r = model.radius();
-    let unit = b.unit();
+    let unit = b
+        .builtin_unit()
+        .expect("the figure's scans use a shipped unit");
     let m = 400;
     let circle: Vec<(f64, Vec<f64>)> = (0..m)
         .map(|k| {

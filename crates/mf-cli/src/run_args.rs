@@ -51,10 +51,11 @@ pub struct RunArgs {
     /// Test-loss evaluations per decade of steps.
     #[arg(long, default_value_t = 10)]
     pub evals_per_decade: u32,
-    /// Time stepping: fixed (Euler, step --dt); exact mode only: adaptive (Bogacki–Shampine 3(2),
-    /// the default there), euler-heun (Euler with an embedded error estimate, one evaluation per
-    /// step) or backtracking (descent-only Euler, the baseline).
-    #[arg(long, value_parser = ["fixed", "adaptive", "euler-heun", "backtracking"])]
+    /// Time stepping: fixed (Euler, step --dt) or heun (second order, step --dt); exact mode
+    /// only: adaptive (Bogacki–Shampine 3(2), the default there), euler-heun (Euler with an
+    /// embedded error estimate, one evaluation per step) or backtracking (descent-only Euler,
+    /// the baseline).
+    #[arg(long, value_parser = ["fixed", "heun", "adaptive", "euler-heun", "backtracking"])]
     pub step_rule: Option<String>,
     /// Local-error tolerance of adaptive steps.
     #[arg(long, default_value_t = DEFAULT_TOL, allow_negative_numbers = true)]
@@ -118,12 +119,10 @@ impl RunArgs {
         };
         cfg.init_z = InitZ::Sphere;
         cfg.evals_per_decade = self.evals_per_decade;
-        cfg.step_rule = self.step_rule.as_deref().map(|r| match r {
-            "adaptive" => StepRule::Adaptive,
-            "backtracking" => StepRule::Backtracking,
-            "euler-heun" => StepRule::EulerHeun,
-            _ => StepRule::Fixed,
-        });
+        cfg.step_rule = self
+            .step_rule
+            .as_deref()
+            .map(|r| StepRule::parse(r).expect("clap checked"));
         cfg.tol = self.tol;
         cfg.dt_max = self.dt_max;
         Ok(cfg)

@@ -10,7 +10,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
-use mf_core::fastexp::exp_in_place_fused;
+use mf_core::kernels::exp::exp_in_place_fused;
 use mf_core::{Mode, TrainConfig, Trainer, UnitKind};
 use std::hint::black_box;
 

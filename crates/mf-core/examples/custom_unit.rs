@@ -1,10 +1,11 @@
 //! A new unit in one file: a sigmoid ridge unit φ(x, (a, b)) = s(a·x + b), s(u) = 1/(1 + e^{−u}),
-//! trained with online SGD. Only the scalar φ, ∇φ and the initial law are written here: the
-//! trait's default batched passes do the rest (correct, not tuned for speed).
+//! trained with online SGD, stopped, and resumed from its checkpoint. Only the math is written
+//! here (φ, ∇φ, the initial law and the unit's identity): without a kernel of its own the unit
+//! runs on the reference batched passes (correct, not tuned for speed).
 //! Run: `cargo run --release --example custom_unit`
 use mf_core::faer::Par;
 use mf_core::streams::StreamRng;
-use mf_core::{Mode, TrainConfig, Trainer, Unit, UnitKind};
+use mf_core::{Mode, TrainConfig, Trainer, Unit, UnitKind, UnitSpec};
 use rand_distr::{Distribution, StandardNormal};
 
 /// φ(x, (a, b)) = s(a·x + b): parameters z = (a, b) ∈ ℝ^{d+1}.
@@ -17,8 +18,8 @@ impl Sigmoid {
 }
 
 impl Unit for Sigmoid {
-    fn name(&self) -> &'static str {
-        "sigmoid"
+    fn spec(&self) -> UnitSpec {
+        UnitSpec::new("sigmoid", &[])
     }
     fn param_dim(&self, dim: usize) -> usize {
         dim + 1
@@ -42,14 +43,29 @@ impl Unit for Sigmoid {
         }
         z[dim] = StandardNormal.sample(rng);
     }
+    fn state_parts(&self, dim: usize) -> Vec<(&'static str, usize)> {
+        vec![("z", dim), ("b", 1)]
+    }
+}
+
+/// Rebuilds the units this program knows from their spec (for resuming).
+fn units(spec: &UnitSpec) -> Option<Box<dyn Unit>> {
+    match spec.name.as_str() {
+        "sigmoid" => Some(Box::new(Sigmoid)),
+        _ => mf_core::unit::builtin_unit(spec),
+    }
 }
 
 fn main() -> Result<(), mf_core::TrainError> {
-    let mut cfg = TrainConfig::new(UnitKind::Relu, 5, 64, 400, 0.5, 1); // `units` is only a label here
+    let mut cfg = TrainConfig::new(UnitKind::Custom, 5, 64, 400, 0.5, 1);
     cfg.mode = Mode::Online;
     cfg.batch = 256;
     cfg.test_size = 10_000;
     let mut trainer = Trainer::with_unit(cfg, Box::new(Sigmoid), Par::rayon(0))?;
+    trainer.run(200, &mut |_| {}, &mut |_| Ok(()))?;
+    // stop, and continue from the checkpoint: the unit comes back from its spec
+    let checkpoint = trainer.checkpoint();
+    let mut trainer = Trainer::from_checkpoint_with(checkpoint, &units, None, Par::rayon(0))?;
     trainer.run(400, &mut |_| {}, &mut |_| Ok(()))?;
     for r in trainer.trace() {
         println!(

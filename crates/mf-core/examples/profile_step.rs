@@ -6,7 +6,7 @@
 //! `cargo run --release -p mf-core --example profile_step [n]` (n = 1024 by default).
 
 use faer::{Mat, Par};
-use mf_core::unit::tiled::{partial_len, row_stride, tiled_forward};
+use mf_core::kernels::tiled::{partial_len, row_stride, tiled_forward};
 use mf_core::*;
 use std::time::Instant;
 
@@ -71,7 +71,7 @@ fn main() {
         c: vec![0.3; n],
         z: z.clone(),
     };
-    let mut ws = Workspace::new(n, d, d, p);
+    let mut ws = Workspace::new(&unit, n, d, p);
     let mut vel = Velocity::zeros(n, d);
     println!(
         "velocity      {:.2} ms",
@@ -135,7 +135,7 @@ fn main() {
     println!(
         "kernel only   {:.2} ms",
         min_ms(reps, || for _ in (0..p).step_by(b) {
-            mf_core::unit::contract::contract_points(
+            mf_core::kernels::contract::contract_points(
                 &buf,
                 row_stride(b),
                 xw.as_ref(),

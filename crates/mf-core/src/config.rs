@@ -3,7 +3,7 @@
 use crate::dynamics::chunk_len;
 use crate::error::TrainError;
 use crate::network::{InitC, InitZ};
-use crate::unit::{Rbf, Relu, Unit, UnitKind};
+use crate::unit::{Rbf, Relu, Unit, UnitKind, UnitSpec};
 use serde::{Deserialize, Serialize};
 
 /// How the points of a step are chosen.
@@ -35,6 +35,27 @@ pub enum StepRule {
     /// Euler with the embedded Heun error estimate and the descent check (exact mode only):
     /// one velocity evaluation per step, local error bounded.
     EulerHeun,
+    /// Heun's second-order rule with the fixed step Δt (every mode).
+    Heun,
+}
+
+impl StepRule {
+    /// True for the rules that choose their own steps (exact mode only).
+    pub fn is_adaptive(self) -> bool {
+        matches!(self, Self::Adaptive | Self::Backtracking | Self::EulerHeun)
+    }
+
+    /// Parses a `--step-rule` value.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "fixed" => Some(Self::Fixed),
+            "adaptive" => Some(Self::Adaptive),
+            "backtracking" => Some(Self::Backtracking),
+            "euler-heun" => Some(Self::EulerHeun),
+            "heun" => Some(Self::Heun),
+            _ => None,
+        }
+    }
 }
 
 impl Mode {
@@ -176,14 +197,20 @@ impl TrainConfig {
         }
     }
 
-    /// The unit this config trains.
-    pub fn unit(&self) -> Box<dyn Unit> {
+    /// The shipped unit this config names (`None` for `UnitKind::Custom`).
+    pub fn builtin_unit(&self) -> Option<Box<dyn Unit>> {
         match self.units {
-            UnitKind::Rbf => Box::new(Rbf {
+            UnitKind::Rbf => Some(Box::new(Rbf {
                 sigma: self.resolved_sigma(),
-            }),
-            UnitKind::Relu => Box::new(Relu),
+            })),
+            UnitKind::Relu => Some(Box::new(Relu)),
+            UnitKind::Custom => None,
         }
+    }
+
+    /// The identity of the shipped unit this config names (`None` for `UnitKind::Custom`).
+    pub fn builtin_spec(&self) -> Option<UnitSpec> {
+        self.builtin_unit().map(|u| u.spec())
     }
 
     /// Checks every field; the error names the field (as its CLI flag) and its allowed range.
@@ -238,10 +265,10 @@ impl TrainConfig {
                 "gd, sgd or online for --units relu (exact mode has closed forms for rbf only)",
             ));
         }
-        if self.resolved_step_rule() != StepRule::Fixed && self.mode != Mode::Exact {
+        if self.resolved_step_rule().is_adaptive() && self.mode != Mode::Exact {
             return Err(TrainError::config(
                 "step_rule",
-                "fixed unless --mode exact (adaptive steps need the exact loss)",
+                "fixed or heun unless --mode exact (adaptive steps need the exact loss)",
             ));
         }
         if !(self.tol.is_finite() && self.tol > 0.0 && self.tol < 1.0) {
@@ -265,7 +292,7 @@ impl TrainConfig {
             ));
         }
         let chunk = chunk_len(self.width, self.points_per_step().max(self.test_size));
-        let stride = crate::unit::tiled::row_stride(chunk);
+        let stride = crate::kernels::tiled::row_stride(chunk);
         if self.width.saturating_mul(stride).saturating_mul(8) > MAX_BUFFER_BYTES {
             return Err(TrainError::config(
                 "width",

@@ -1,19 +1,20 @@
 //! Errors of training runs.
 
-use std::fmt;
-
 /// Why a run could not start or stopped.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum TrainError {
     /// A config field is outside its allowed range (the field is named as its CLI flag, without
     /// the leading dashes).
+    #[error("invalid --{}: must be {allowed}", field.replace('_', "-"))]
     Config {
         /// Field name, e.g. `width`.
         field: &'static str,
         /// Allowed range, in words.
         allowed: String,
     },
-    /// The loss became non-finite or grew beyond 1e6 × its initial value.
+    /// The loss became non-finite or grew beyond 1e6 × its initial value (or an adaptive step
+    /// underflowed).
+    #[error("the run diverged at step {step} (loss {loss:e}); try a smaller --dt than {dt}")]
     Diverged {
         /// Step at which it was detected.
         step: u64,
@@ -22,7 +23,19 @@ pub enum TrainError {
         /// The step size in use.
         dt: f64,
     },
+    /// A step rule failed for a reason it states (e.g. a linear system it cannot solve).
+    #[error("step {step} failed: {reason}")]
+    Step {
+        /// Step at which it failed.
+        step: u64,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The unit given does not match the one the config or checkpoint names.
+    #[error("unit mismatch: {0}")]
+    Unit(String),
     /// Reading or writing files failed.
+    #[error("{0}")]
     Io(String),
 }
 
@@ -35,24 +48,3 @@ impl TrainError {
         }
     }
 }
-
-impl fmt::Display for TrainError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Config { field, allowed } => {
-                write!(
-                    f,
-                    "invalid --{}: must be {allowed}",
-                    field.replace('_', "-")
-                )
-            }
-            Self::Diverged { step, loss, dt } => write!(
-                f,
-                "the run diverged at step {step} (loss {loss:e}); try a smaller --dt than {dt}"
-            ),
-            Self::Io(msg) => write!(f, "{msg}"),
-        }
-    }
-}
-
-impl std::error::Error for TrainError {}

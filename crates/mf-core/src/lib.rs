@@ -20,12 +20,17 @@
 //! of it: `sgd`; fresh points each step: `online`) or, for Gaussian units on the sphere, in closed
 //! form (`exact`, module [`exact`]).
 //!
-//! - [`unit`](mod@unit): the [`Unit`] trait, [`Rbf`] and [`Relu`] units;
-//! - [`target`]: the [`Target`] trait and the 3-spin [`SpinTarget`];
-//! - [`network`]: the particles and their initial law;
-//! - [`dynamics`]: velocities, losses and the [`Integrator`] trait (forward Euler);
+//! Where things are:
+//! - [`unit`](mod@unit): the [`Unit`] trait (the math of a unit), its optional fast
+//!   [`UnitKernel`], the shipped [`Rbf`] and [`Relu`] units;
+//! - [`dynamics`]: the [`Field`] (loss and velocity of a state; the particle step in
+//!   [`dynamics::sampled`]), the [`Stepper`]s (step rules) and the [`Minimiser`] hook;
+//! - [`exact`]: the closed forms of the population loss for RBF units on the sphere;
 //! - [`train`]: a run with its streams, evaluation schedule, divergence check and checkpoints;
-//! - [`output`]: atomic writes and the trace CSV.
+//! - [`network`], [`target`], [`points`], [`config`], [`schedule`]: the state, the target f,
+//!   the data, the run's configuration and its evaluation grid;
+//! - [`output`]: the file formats (`trace.csv`, `state.json`, `summary.json`, checkpoints);
+//! - [`special`]: ₀F₁ and ln Γ in log space.
 //!
 //! ```
 //! use mf_core::{Mode, TrainConfig, Trainer, UnitKind};
@@ -42,29 +47,33 @@
 
 #![warn(missing_docs)]
 
-mod cols;
 pub mod config;
 pub mod dynamics;
 pub mod error;
 pub mod exact;
-pub mod fastexp;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod kernels;
+#[cfg(not(feature = "internals"))]
+mod kernels;
 pub mod network;
 pub mod output;
 pub mod points;
 pub mod schedule;
-mod simd;
+pub mod special;
 pub mod target;
 pub mod train;
 pub mod unit;
 
-pub use config::{Mode, TrainConfig};
-pub use dynamics::{ForwardEuler, Integrator, Velocity, Workspace};
+pub use config::{Mode, StepRule, TrainConfig};
+pub use dynamics::{Field, ForwardEuler, Minimiser, Stepper, Workspace};
 pub use error::TrainError;
-pub use network::{InitC, InitZ, Network};
+pub use network::{InitC, InitZ, Network, Velocity};
+pub use output::Checkpoint;
 pub use points::PointSet;
 pub use target::{SpinTarget, Target};
-pub use train::{Checkpoint, Trainer};
-pub use unit::{Rbf, Relu, Unit, UnitKind};
+pub use train::Trainer;
+pub use unit::{Rbf, Relu, Unit, UnitKernel, UnitKind, UnitSpec};
 
 pub use faer;
 pub use spin_target;

@@ -1,25 +1,29 @@
-//! Files written by a run: atomic writes, `trace.csv`, `state.json`, `summary.json`.
+//! The files of a run, as data: `trace.csv` rows, `state.json`, `summary.json` and the
+//! checkpoint; atomic writes and JSON reading. (The trainer fills these structs; this module
+//! knows nothing of training.)
 
+use crate::config::TrainConfig;
+use crate::dynamics::StepperState;
 use crate::error::TrainError;
+use crate::unit::UnitSpec;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename, so a
-/// reader never sees a half-written file.
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder (`tempfile`),
+/// synced, then renamed over `path`, so a reader never sees a half-written file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
-    use std::io::Write;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let io = |e: std::io::Error| TrainError::Io(format!("cannot write {}: {e}", path.display()));
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    let mut f = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
     f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(io)
+    f.as_file().sync_all().map_err(io)?;
+    f.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
 }
 
 /// Serialises `value` as pretty JSON and writes it atomically.
@@ -36,6 +40,19 @@ pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, TrainEr
         .map_err(|e| TrainError::Io(format!("cannot read {}: {e}", path.display())))?;
     serde_json::from_str(&s)
         .map_err(|e| TrainError::Io(format!("cannot parse {}: {e}", path.display())))
+}
+
+/// Serialises `rows` as CSV (a header from the field names, absent values as empty fields).
+pub fn csv_text<T: Serialize>(rows: &[T]) -> Result<String, TrainError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r)
+            .map_err(|e| TrainError::Io(format!("cannot write CSV: {e}")))?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| TrainError::Io(format!("cannot write CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| TrainError::Io(e.to_string()))
 }
 
 /// One row of `trace.csv`: the state after `step` steps.
@@ -62,43 +79,10 @@ pub struct TraceRow {
     pub mc_test_loss: Option<f64>,
 }
 
-/// CSV text of a trace: a header and one line per row; absent values are empty fields. The
-/// columns `dt,rejected,mc_test_loss` appear only when some row has them.
+/// CSV text of a trace: columns `step,time,test_loss,relative_test_loss,train_loss,batch_loss,
+/// dt,rejected,mc_test_loss`, one line per row; absent values are empty fields.
 pub fn trace_csv(rows: &[TraceRow]) -> String {
-    let has_dt = rows.iter().any(|r| r.dt.is_some());
-    let has_mc = rows.iter().any(|r| r.mc_test_loss.is_some());
-    let opt = |v: Option<f64>| v.map(|x| format!("{x:e}")).unwrap_or_default();
-    let mut s = String::from("step,time,test_loss,relative_test_loss,train_loss,batch_loss");
-    if has_dt {
-        s.push_str(",dt,rejected");
-    }
-    if has_mc {
-        s.push_str(",mc_test_loss");
-    }
-    s.push('\n');
-    for r in rows {
-        s.push_str(&format!(
-            "{},{},{:e},{:e},{},{}",
-            r.step,
-            r.time,
-            r.test_loss,
-            r.relative_test_loss,
-            opt(r.train_loss),
-            opt(r.batch_loss)
-        ));
-        if has_dt {
-            s.push_str(&format!(
-                ",{},{}",
-                opt(r.dt),
-                r.rejected.map(|v| v.to_string()).unwrap_or_default()
-            ));
-        }
-        if has_mc {
-            s.push_str(&format!(",{}", opt(r.mc_test_loss)));
-        }
-        s.push('\n');
-    }
-    s
+    csv_text(rows).expect("a trace serialises")
 }
 
 /// The target as written in `state.json`.
@@ -116,25 +100,28 @@ pub struct TargetJson {
 
 /// `state.json`: everything needed to evaluate f and f_n with no code of ours:
 /// f(x) = scale Σ_pqr a_pqr x_p x_q x_r and f_n(x) = (1/n) Σ_i c_i φ(x, z_i) with
-/// φ = exp(−|x − z_i|²/(2 sigma²)) (rbf) or max(0, z_i·x + b_i) (relu).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// φ = exp(−|x − z_i|²/(2 sigma²)) (rbf) or max(0, z_i·x + b_i) (relu). The unit's parameters
+/// (`sigma`) and the parts of z_i other than `z` (`b`) are written by the unit
+/// ([`crate::Unit::spec`], [`crate::Unit::state_parts`]). Written, not read, by this code
+/// (read it as JSON).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StateJson {
-    /// `rbf` or `relu`.
+    /// The unit's name (`rbf`, `relu`, …).
     pub units: String,
     /// Dimension d.
     pub dim: usize,
-    /// RBF width σ (rbf only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sigma: Option<f64>,
+    /// The unit's parameters (`sigma` for rbf).
+    #[serde(flatten)]
+    pub params: BTreeMap<String, f64>,
     /// The target.
     pub target: TargetJson,
     /// Charges c_i.
     pub c: Vec<f64>,
-    /// Centres (rbf) or weights a_i (relu), n arrays of d numbers.
+    /// Centres (rbf) or weights a_i (relu): the part `z` of every z_i.
     pub z: Vec<Vec<f64>>,
-    /// Biases b_i (relu only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub b: Option<Vec<f64>>,
+    /// The other parts of z_i by name (`b` for relu: one number per unit).
+    #[serde(flatten)]
+    pub parts: BTreeMap<String, serde_json::Value>,
     /// Test loss at this state.
     pub test_loss: f64,
     /// Steps taken.
@@ -143,12 +130,40 @@ pub struct StateJson {
     pub time: f64,
 }
 
+/// Splits the rows z_i into the named parts of `state.json` (see [`crate::Unit::state_parts`]):
+/// the part `z` as rows, every other part as a JSON array (numbers for parts of length 1).
+pub fn state_parts(
+    rows: &[Vec<f64>],
+    parts: &[(&str, usize)],
+) -> (Vec<Vec<f64>>, BTreeMap<String, serde_json::Value>) {
+    let mut z = Vec::new();
+    let mut other = BTreeMap::new();
+    let mut at = 0;
+    for &(name, len) in parts {
+        let piece: Vec<Vec<f64>> = rows.iter().map(|r| r[at..at + len].to_vec()).collect();
+        if name == "z" {
+            z = piece;
+        } else if len == 1 {
+            other.insert(
+                name.to_string(),
+                serde_json::json!(piece.iter().map(|p| p[0]).collect::<Vec<_>>()),
+            );
+        } else {
+            other.insert(name.to_string(), serde_json::json!(piece));
+        }
+        at += len;
+    }
+    (z, other)
+}
+
 /// `summary.json`: the full config and the headline numbers of a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// The config, flattened.
     #[serde(flatten)]
-    pub config: crate::config::TrainConfig,
+    pub config: TrainConfig,
+    /// The unit's identity (name and parameters).
+    pub unit: UnitSpec,
     /// RBF width in use (rbf only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sigma_used: Option<f64>,
@@ -168,51 +183,47 @@ pub struct Summary {
     pub wall_seconds: f64,
 }
 
-impl StateJson {
-    /// The state of a trainer.
-    pub fn of(t: &crate::train::Trainer) -> Self {
-        let cfg = t.config();
-        let net = t.network();
-        let d = cfg.dim;
-        let relu = t.unit().name() == "relu";
-        let rows: Vec<Vec<f64>> = (0..net.width()).map(|i| net.z_row(i)).collect();
-        let target = t.target();
-        let model = target.spin_model();
-        Self {
-            units: t.unit().name().to_string(),
-            dim: d,
-            sigma: (!relu).then(|| cfg.resolved_sigma()),
-            target: TargetJson {
-                radius: target.radius(),
-                scale: model.map(|m| m.scale()),
-                coefficients: model.map(|m| m.coefficients().to_vec()),
-            },
-            c: net.c.clone(),
-            z: rows.iter().map(|r| r[..d].to_vec()).collect(),
-            b: relu.then(|| rows.iter().map(|r| r[d]).collect()),
-            test_loss: t.trace().last().map(|r| r.test_loss).unwrap_or(f64::NAN),
-            step: t.step(),
-            time: t.time(),
-        }
-    }
+/// Everything needed to continue a run bit for bit.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// The run's config.
+    pub config: TrainConfig,
+    /// The unit's identity; resuming rebuilds exactly this unit (absent in checkpoints of
+    /// older versions: then the config's built-in unit).
+    #[serde(default)]
+    pub unit: Option<UnitSpec>,
+    /// Steps taken.
+    pub step: u64,
+    /// Charges c_i.
+    pub c: Vec<f64>,
+    /// Unit parameters z_i, one array per unit.
+    pub z: Vec<Vec<f64>>,
+    /// State of the data stream.
+    pub data_rng: [u8; 32],
+    /// State of the minibatch stream.
+    pub batch_rng: [u8; 32],
+    /// Loss on the last batch.
+    pub last_batch_loss: Option<f64>,
+    /// Trace so far.
+    pub trace: Vec<TraceRow>,
+    /// Test loss at step 0.
+    pub initial_test_loss: f64,
+    /// Mean-field time reached.
+    #[serde(default)]
+    pub time: f64,
+    /// Adaptive stepper state: (next step size, accepted, rejected).
+    #[serde(default)]
+    pub adaptive: Option<(f64, u64, u64)>,
 }
 
-impl Summary {
-    /// The summary of a trainer after `wall_seconds`.
-    pub fn of(t: &crate::train::Trainer, wall_seconds: f64) -> Self {
-        let cfg = t.config().clone();
-        let last = t.trace().last();
-        Self {
-            sigma_used: (cfg.units == crate::unit::UnitKind::Rbf).then(|| cfg.resolved_sigma()),
-            config: cfg,
-            zero_network_loss: t.target().zero_network_loss(),
-            initial_test_loss: t.initial_test_loss(),
-            test_loss: last.map(|r| r.test_loss).unwrap_or(f64::NAN),
-            relative_test_loss: last.map(|r| r.relative_test_loss).unwrap_or(f64::NAN),
-            steps: t.step(),
-            time: t.time(),
-            wall_seconds,
-        }
+impl Checkpoint {
+    /// The stepper state stored in `adaptive`.
+    pub fn stepper_state(&self) -> Option<StepperState> {
+        self.adaptive.map(|(h, accepted, rejected)| StepperState {
+            h,
+            accepted,
+            rejected,
+        })
     }
 }
 
@@ -221,26 +232,7 @@ impl Summary {
 pub struct CheckpointFile {
     /// The trainer's checkpoint.
     #[serde(flatten)]
-    pub checkpoint: crate::train::Checkpoint,
+    pub checkpoint: Checkpoint,
     /// Wall-clock seconds spent so far.
     pub wall_seconds: f64,
-}
-
-/// Writes `trace.csv`, `state.json`, `summary.json` and `checkpoint.json` of a run into `dir`,
-/// each atomically.
-pub fn write_run_files(
-    dir: &Path,
-    t: &crate::train::Trainer,
-    wall_seconds: f64,
-) -> Result<(), TrainError> {
-    write_atomic(&dir.join("trace.csv"), trace_csv(t.trace()).as_bytes())?;
-    write_json(&dir.join("state.json"), &StateJson::of(t))?;
-    write_json(&dir.join("summary.json"), &Summary::of(t, wall_seconds))?;
-    write_json(
-        &dir.join("checkpoint.json"),
-        &CheckpointFile {
-            checkpoint: t.checkpoint(),
-            wall_seconds,
-        },
-    )
 }

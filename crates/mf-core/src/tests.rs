@@ -1,19 +1,18 @@
 //! Tests of mf-core against slow, obviously-right references.
 
-use crate::dynamics::{Velocity, Workspace, loss, velocity};
+use crate::dynamics::{Velocity, Workspace, loss, reference_velocity, velocity};
 use crate::streams::{Purpose, StreamRng, stream};
-use crate::unit::{Rbf, Relu, Unit};
+use crate::unit::{Rbf, Relu, Unit, UnitSpec};
 use crate::{InitC, Mode, Network, PointSet, TrainConfig, Trainer, UnitKind};
 use faer::Par;
 use spin_target::SpinModel;
 
-/// A unit that only implements the scalar methods, so the trait's default (reference) batched
-/// passes are used.
+/// A unit that only implements the math (no kernel), so the reference batched passes run.
 struct Reference<U: Unit>(U);
 
 impl<U: Unit> Unit for Reference<U> {
-    fn name(&self) -> &'static str {
-        "reference"
+    fn spec(&self) -> UnitSpec {
+        UnitSpec::new(format!("reference-{}", self.0.spec().name), &[])
     }
     fn param_dim(&self, dim: usize) -> usize {
         self.0.param_dim(dim)
@@ -81,13 +80,13 @@ fn unit_gradients_match_finite_differences() {
                 // ReLU: skip points within h of the kink
                 let pre: f64 = z[..d].iter().zip(x).map(|(a, b)| a * b).sum::<f64>()
                     + z.get(d).copied().unwrap_or(0.0);
-                if unit.name() == "relu" && pre.abs() < 1e-4 {
+                if unit.spec().name == "relu" && pre.abs() < 1e-4 {
                     continue;
                 }
                 assert!(
                     (fd - g[k]).abs() < 1e-7,
                     "{} k={k}: fd {fd} vs {}",
-                    unit.name(),
+                    unit.spec().name,
                     g[k]
                 );
             }
@@ -105,23 +104,38 @@ fn batched_passes_equal_the_reference() {
     {
         let (_, net, pts) = setup(unit.as_ref(), d, n, p, 3);
         let q = unit.param_dim(d);
-        let mut ws = Workspace::new(n, q, d, p);
+        let name = unit.spec().name;
+        let mut ws = Workspace::new(unit.as_ref(), n, d, p);
         let mut v_fast = Velocity::zeros(n, q);
         let mut v_ref = Velocity::zeros(n, q);
         let l_fast = velocity(unit.as_ref(), &net, &pts, &mut ws, &mut v_fast, Par::Seq);
-        let reference: Box<dyn Unit> = match unit.name() {
+        let reference: Box<dyn Unit> = match name.as_str() {
             "rbf" => Box::new(Reference(Rbf { sigma: 1.3 })),
             _ => Box::new(Reference(Relu)),
         };
+        let mut ws_ref = Workspace::new(reference.as_ref(), n, d, p);
         let l_ref = velocity(
             reference.as_ref(),
             &net,
             &pts,
-            &mut ws,
+            &mut ws_ref,
             &mut v_ref,
             Par::Seq,
         );
-        assert!((l_fast - l_ref).abs() <= 1e-12 * l_ref, "{}", unit.name());
+        assert!((l_fast - l_ref).abs() <= 1e-12 * l_ref, "{name}");
+        // the kernel against the reference on one chunk, directly
+        let b = p.min(300);
+        let (x, _) = pts.chunk(0, b);
+        let r: Vec<f64> = (0..b).map(|k| (k as f64 * 0.7).sin()).collect();
+        let (df, dout) = crate::unit::reference::check_kernel(
+            unit.as_ref(),
+            unit.kernel().expect("a shipped kernel"),
+            net.z.as_ref(),
+            x,
+            &net.c,
+            &r,
+        );
+        assert!(df < 1e-12 && dout < 1e-11, "{name}: {df:e} {dout:e}");
         // f_n from the batched forward pass equals the definition
         let mut out = vec![0.0; p];
         crate::dynamics::outputs(
@@ -135,7 +149,10 @@ fn batched_passes_equal_the_reference() {
         for k in (0..p).step_by(31) {
             let xk: Vec<f64> = (0..d).map(|j| pts.x()[(k, j)]).collect();
             let direct = net.eval(unit.as_ref(), &xk);
-            assert!((out[k] - direct).abs() <= 1e-12 * (1.0 + direct.abs()));
+            assert!(
+                (out[k] - direct).abs() <= 1e-12 * (1.0 + direct.abs()),
+                "{name}"
+            );
         }
         let scale = v_ref.c.iter().map(|v| v.abs()).fold(1e-12, f64::max);
         for i in 0..n {
@@ -144,8 +161,7 @@ fn batched_passes_equal_the_reference() {
                 let (a, b) = (v_fast.z[(i, k)], v_ref.z[(i, k)]);
                 assert!(
                     (a - b).abs() <= 1e-11 * (1.0 + b.abs()),
-                    "{} i={i} k={k}: {a} vs {b}",
-                    unit.name()
+                    "{name} i={i} k={k}: {a} vs {b}"
                 );
             }
         }
@@ -158,7 +174,7 @@ fn velocity_is_minus_n_times_the_loss_gradient() {
     for unit in units() {
         let (_, net, pts) = setup(unit.as_ref(), d, n, p, 5);
         let q = unit.param_dim(d);
-        let mut ws = Workspace::new(n, q, d, p);
+        let mut ws = Workspace::new(unit.as_ref(), n, d, p);
         let mut vel = Velocity::zeros(n, q);
         velocity(unit.as_ref(), &net, &pts, &mut ws, &mut vel, Par::Seq);
         let h = 1e-6;
@@ -172,7 +188,7 @@ fn velocity_is_minus_n_times_the_loss_gradient() {
             assert!(
                 (fd + vel.c[i] / n as f64).abs() < 1e-8,
                 "{} c_{i}: {fd} vs {}",
-                unit.name(),
+                unit.spec().name,
                 -vel.c[i] / n as f64
             );
             for k in 0..q {
@@ -185,7 +201,7 @@ fn velocity_is_minus_n_times_the_loss_gradient() {
                 assert!(
                     (fd - an).abs() < 1e-7 * (1.0 + an.abs()),
                     "{} z_{i}{k}: {fd} vs {an}",
-                    unit.name()
+                    unit.spec().name
                 );
             }
         }
@@ -193,42 +209,26 @@ fn velocity_is_minus_n_times_the_loss_gradient() {
 }
 
 #[test]
-fn particle_form_equals_residual_form() {
-    // ℓ = C − (1/n) Σ_i c_i F̂_i + (1/2n²) Σ_ij c_i c_j K̂_ij with every expectation over the batch
+fn the_fast_step_equals_the_particle_step_in_f_k_form() {
+    // dθ_i/dt = ∇F(θ_i) − (1/n) Σ_j ∇_θ K(θ_i, θ_j), F and K sample means on the batch, computed
+    // literally (reference_velocity), against the residual form of the fast passes
     let (d, n, p) = (5, 23, 400);
     for unit in units() {
+        let name = unit.spec().name;
         let (_, net, pts) = setup(unit.as_ref(), d, n, p, 7);
         let q = unit.param_dim(d);
-        let mut ws = Workspace::new(n, q, d, p);
-        let resid = loss(unit.as_ref(), &net, &pts, &mut ws, Par::Seq);
-        let phi: Vec<Vec<f64>> = (0..n)
-            .map(|i| {
-                (0..p)
-                    .map(|k| {
-                        let xk: Vec<f64> = (0..d).map(|j| pts.x()[(k, j)]).collect();
-                        unit.phi(&net.z_row(i), &xk)
-                    })
-                    .collect()
-            })
-            .collect();
-        let y = pts.y();
-        let pf = p as f64;
-        let c0 = 0.5 * y.iter().map(|v| v * v).sum::<f64>() / pf;
-        let f: f64 = (0..n)
-            .map(|i| net.c[i] * (0..p).map(|k| y[k] * phi[i][k]).sum::<f64>() / pf)
-            .sum();
-        let mut kk = 0.0;
-        for i in 0..n {
-            for j in 0..n {
-                kk += net.c[i] * net.c[j] * (0..p).map(|k| phi[i][k] * phi[j][k]).sum::<f64>() / pf;
-            }
-        }
-        let nf = n as f64;
-        let particle = c0 - f / nf + kk / (2.0 * nf * nf);
+        let mut ws = Workspace::new(unit.as_ref(), n, d, p);
+        let (mut fast, mut slow) = (Velocity::zeros(n, q), Velocity::zeros(n, q));
+        let lf = velocity(unit.as_ref(), &net, &pts, &mut ws, &mut fast, Par::Seq);
+        let ls = reference_velocity(unit.as_ref(), &net, &pts, &mut slow);
+        assert!((lf - ls).abs() <= 1e-10 * lf, "{name}: loss {lf} vs {ls}");
+        let scale = slow.norm();
+        let mut diff = fast.clone();
+        diff.axpy(-1.0, &slow);
         assert!(
-            (particle - resid).abs() <= 1e-10 * resid,
-            "{}: {particle} vs {resid}",
-            unit.name()
+            diff.norm() <= 1e-10 * scale,
+            "{name}: |Δv| = {:e} of {scale:e}",
+            diff.norm()
         );
     }
 }
@@ -603,63 +603,74 @@ fn a_custom_target_trains_through_the_target_trait() {
 }
 
 #[test]
-fn a_custom_integrator_plugs_into_the_trainer() {
+fn a_step_rule_plugs_into_the_trainer_and_heun_is_second_order() {
     use crate::config::StepRule;
-    use crate::dynamics::{Integrator, Velocity, apply};
-    /// Heun's method (explicit trapezoid): second order.
-    struct Heun {
+    use crate::dynamics::{Field, StepError, StepOutcome, Stepper};
+    /// The explicit midpoint rule, written here as a user would: k₁ = v(θ),
+    /// k₂ = v(θ + Δt/2 k₁), θ ← θ + Δt k₂ (second order).
+    struct Midpoint {
         k1: Velocity,
         k2: Velocity,
         stage: Network,
     }
-    impl Integrator for Heun {
-        fn advance(
+    impl Stepper for Midpoint {
+        fn name(&self) -> &'static str {
+            "midpoint"
+        }
+        fn is_adaptive(&self) -> bool {
+            false
+        }
+        fn step(
             &mut self,
             net: &mut Network,
-            dt: f64,
-            velocity: &mut dyn FnMut(&Network, &mut Velocity) -> f64,
-        ) -> f64 {
-            let l = velocity(net, &mut self.k1);
-            self.stage.clone_from(net);
-            apply(&mut self.stage, &self.k1, dt);
-            velocity(&self.stage, &mut self.k2);
-            apply(net, &self.k1, 0.5 * dt);
-            apply(net, &self.k2, 0.5 * dt);
-            l
+            field: &mut dyn Field,
+            span: f64,
+        ) -> Result<StepOutcome, StepError> {
+            let l = field.velocity(net, &mut self.k1);
+            self.stage.set_lincomb(net, span, &[(0.5, &self.k1)]);
+            field.velocity(&self.stage, &mut self.k2);
+            net.axpy(span, &self.k2);
+            Ok(StepOutcome {
+                dt: span,
+                loss_before: l,
+                loss_after: None,
+            })
         }
     }
-    let run = |dt: f64| {
+    let run = |dt: f64, rule: Option<StepRule>| {
         let mut cfg = exact_config(8, (50.0 / dt) as u64, dt);
-        cfg.step_rule = Some(StepRule::Fixed);
+        cfg.step_rule = Some(rule.unwrap_or(StepRule::Fixed));
         let steps = cfg.steps;
-        let probe = Trainer::new(cfg.clone(), Par::Seq).unwrap();
-        let heun = Heun {
-            k1: Velocity::zeros(8, 5),
-            k2: Velocity::zeros(8, 5),
-            stage: probe.network().clone(),
-        };
-        let mut t = Trainer::new(cfg, Par::Seq)
-            .unwrap()
-            .with_integrator(Box::new(heun));
+        let mut t = Trainer::new(cfg, Par::Seq).unwrap();
+        if rule.is_none() {
+            t = t.with_stepper(Box::new(Midpoint {
+                k1: Velocity::zeros(8, 5),
+                k2: Velocity::zeros(8, 5),
+                stage: Network::zeros(8, 5),
+            }));
+        }
         t.run(steps, &mut |_| {}, &mut |_| Ok(())).unwrap();
+        assert_eq!(t.time(), 50.0);
         t.trace().last().unwrap().test_loss
     };
     let mut reference = exact_config(8, 100, 0.5);
     reference.tol = 1e-10;
     let l_ref = final_loss(reference);
-    let (e1, e2) = (run(1.0) - l_ref, run(0.5) - l_ref);
     // second order: halving Δt divides the error by ≈ 4 (Euler: 2)
-    assert!(
-        (3.0..5.5).contains(&(e1 / e2)),
-        "error ratio {} ({e1:e}, {e2:e})",
-        e1 / e2
-    );
+    for rule in [None, Some(StepRule::Heun)] {
+        let (e1, e2) = (run(1.0, rule) - l_ref, run(0.5, rule) - l_ref);
+        assert!(
+            (3.0..5.5).contains(&(e1 / e2)),
+            "{rule:?}: error ratio {} ({e1:e}, {e2:e})",
+            e1 / e2
+        );
+    }
 }
 
 #[test]
 fn chunks_fit_the_cache_budget_and_never_exceed_the_points() {
-    use crate::dynamics::{CHUNK, CHUNK_BYTES, chunk_len};
-    use crate::unit::tiled::TILE_COLS;
+    use crate::dynamics::sampled::{CHUNK, CHUNK_BYTES, chunk_len};
+    use crate::kernels::tiled::TILE_COLS;
     for n in [1usize, 7, 128, 300, 1024, 4096, 1 << 20] {
         for points in [1usize, 100, 256, 1000, 4096, 100_000] {
             let b = chunk_len(n, points);

@@ -6,7 +6,7 @@
 mod common;
 use common::{Dd, f_ref, ln_err, ln_f_ref, ratio_ref, rel_err};
 
-use mf_core::exact::hyp0f1::{Hyp0f1, hyp0f1_ratio, ln_gamma, ln_hyp0f1, ln_hyp0f1_and_ratios};
+use mf_core::special::{Hyp0f1, hyp0f1_ratio, ln_gamma, ln_hyp0f1, ln_hyp0f1_and_ratios};
 
 const GRID_B: [f64; 9] = [0.5, 1.0, 1.5, 2.5, 3.5, 12.5, 13.5, 32.0, 34.0];
 const GRID_Y: [f64; 14] = [
@@ -463,66 +463,4 @@ fn ln_gamma_recurrence_and_limits() {
     assert!((ln_gamma(1e-10) - (-(1e-10f64).ln() - 0.577_215_664_901_532_9e-10)).abs() < 1e-14);
     assert!(ln_gamma(0.0).is_nan());
     assert!(ln_gamma(-2.5).is_nan());
-}
-
-// ---------------------------------------------------------------------------
-// Debye polynomial tables
-// ---------------------------------------------------------------------------
-
-#[test]
-fn debye_polynomials_known_values() {
-    let (p, _q) = mf_core::exact::hyp0f1::internals::debye_tables();
-    let poly = |k: usize, tau: f64| -> f64 {
-        let off = k * (k + 1) / 2;
-        p[off..=off + k].iter().rev().fold(0.0, |a, &c| a * tau + c)
-    };
-    // u_2 = (81 t^2 - 462 t^4 + 385 t^6)/1152
-    let off = 3;
-    assert_eq!(
-        &p[off..off + 3],
-        &[81.0 / 1152.0, -462.0 / 1152.0, 385.0 / 1152.0]
-    );
-    // u_3 = (30375 t^3 - 369603 t^5 + 765765 t^7 - 425425 t^9)/414720
-    let want3 = [30375.0, -369_603.0, 765_765.0, -425_425.0].map(|c| c / 414_720.0);
-    for j in 0..4 {
-        assert!((p[6 + j] / want3[j] - 1.0).abs() < 1e-15);
-    }
-    // u_k(1): reciprocal Gamma* series 1, -1/12, 1/288, 139/51840, -571/2488320
-    let want = [
-        1.0,
-        -1.0 / 12.0,
-        1.0 / 288.0,
-        139.0 / 51840.0,
-        -571.0 / 2_488_320.0,
-    ];
-    for (k, w) in want.iter().enumerate() {
-        assert!((poly(k, 1.0) - w).abs() < 4e-15, "k={k}");
-    }
-}
-
-#[test]
-fn debye_term_table() {
-    // For rho at a threshold, the first neglected terms are < 1.1e-17.
-    let (p, q) = mf_core::exact::hyp0f1::internals::debye_tables();
-    let eval = |c: &[f64], k: usize, tau: f64| -> f64 {
-        let off = k * (k + 1) / 2;
-        c[off..=off + k].iter().rev().fold(0.0, |a, &v| a * tau + v)
-    };
-    for &rho in &[
-        24.0, 24.5, 30.0, 37.9, 45.0, 81.0, 170.0, 300.0, 700.0, 2000.0,
-    ] {
-        let k = mf_core::exact::hyp0f1::internals::debye_terms(rho);
-        assert!(k <= 20);
-        for j in k..20 {
-            for i in 0..=400 {
-                let tau = i as f64 / 400.0;
-                let tp = eval(p, j, tau).abs() / rho.powi(j as i32);
-                let tq = eval(q, j, tau).abs() / rho.powi(j as i32 + 1);
-                assert!(
-                    tp < 1.1e-17 && tq < 1.1e-17,
-                    "rho={rho} k={k} j={j} tau={tau}"
-                );
-            }
-        }
-    }
 }

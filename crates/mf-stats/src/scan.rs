@@ -275,8 +275,7 @@ pub fn run_cell(
     let steps = tc.steps;
     let batch = tc.batch;
     let mut t = Trainer::new(tc, Par::Seq)?;
-    let q = t.unit().param_dim(cfg.base.dim);
-    let mut ws = Workspace::new(n, q, cfg.base.dim, probe.len());
+    let mut ws = Workspace::new(t.unit(), n, cfg.base.dim, probe.len());
     let mut rows = Vec::new();
     t.run(steps, &mut |_| {}, &mut |t: &Trainer| {
         let mut out = vec![0.0; probe.len()];

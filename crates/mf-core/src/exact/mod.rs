@@ -8,16 +8,15 @@
 //! g^{(m)}(u) = (R²/4)^m / (d/2)_m · ₀F₁(; d/2 + m; R²u/4),
 //! ```
 //!
-//! (module [`hyp0f1`] evaluates ln ₀F₁ and the ratios ₀F₁(;b+1;y)/₀F₁(;b;y)). See
-//! [`population`] for F̂, K̂, the exact loss and the exact velocities, and [`adaptive`] for the
-//! error-controlled time stepping that makes mean-field times of 10⁴–10⁵ reachable.
+//! ([`crate::special`] evaluates ln ₀F₁ and the ratios ₀F₁(;b+1;y)/₀F₁(;b;y)). See
+//! [`population`] for F̂, K̂, the exact loss and the exact velocities, [`table`] for the fast
+//! path of the pair work, and [`ExactField`] for the field the steppers see.
 
-pub mod adaptive;
-pub mod hyp0f1;
+pub mod field;
 pub mod population;
 pub mod table;
 
-pub use adaptive::{AdaptiveStepper, StepOutcome};
+pub use field::ExactField;
 pub use population::{ExactRbf, ExactWorkspace};
 
 #[cfg(test)]

@@ -25,11 +25,11 @@
 //! so the n² pair work is two scalars per unordered pair (K̂_ij and s_ij, one ₀F₁ evaluation);
 //! everything else is matrix products.
 
-use super::hyp0f1::ln_hyp0f1_and_ratios;
 use super::table::PairTable;
-use crate::dynamics::Velocity;
-use crate::fastexp::exp_in_place;
+use crate::kernels::exp::exp_in_place;
 use crate::network::Network;
+use crate::network::Velocity;
+use crate::special::ln_hyp0f1_and_ratios;
 use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
 use spin_target::linalg::matmul_rows as matmul;
@@ -136,7 +136,7 @@ impl ExactRbf {
         let (r, s2) = (self.model.radius(), self.sigma * self.sigma);
         let y = r * r * sum_sq.max(0.0) / (4.0 * s2 * s2);
         let (lnf, rho) = self.table.eval(y);
-        let k = crate::fastexp::exp(lnf - (2.0 * r * r + zsq + zpsq) / (2.0 * s2));
+        let k = crate::kernels::exp::exp(lnf - (2.0 * r * r + zsq + zpsq) / (2.0 * s2));
         let s = r * r * rho / (self.model.dim() as f64 * s2 * s2);
         (k, s)
     }

@@ -8,7 +8,7 @@
 //! an absolute error, i.e. on ₀F₁ as a relative error). Beyond `s_max` the direct evaluation
 //! is used.
 
-use super::hyp0f1::ln_hyp0f1_and_ratios;
+use crate::special::ln_hyp0f1_and_ratios;
 
 /// Chebyshev degree per interval.
 const DEG: usize = 11;

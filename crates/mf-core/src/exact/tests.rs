@@ -188,7 +188,7 @@ fn exact_loss_agrees_with_the_monte_carlo_test_loss() {
         let target = crate::SpinTarget::new(ex.model().clone());
         let pts = PointSet::sample(&target, m, &mut stream(5, 0, Purpose::Test), Par::rayon(0));
         let unit = Rbf { sigma: ex.sigma() };
-        let mut w = Workspace::new(n, d, d, m);
+        let mut w = Workspace::new(&unit, n, d, m);
         let mc = loss(&unit, &net, &pts, &mut w, Par::rayon(0));
         // standard error of ½ mean r²: from the fourth moment of r, estimated on the points
         let mut out = vec![0.0; m];

@@ -1,41 +1,82 @@
-//! Units φ(x, z): the feature map of one particle, batched over points and units.
+//! Units φ(x, z): the feature map of one particle.
 //!
 //! A network is f_n(x) = (1/n) Σ_i c_i φ(x, z_i); a particle is θ_i = (c_i, z_i) with z_i ∈ ℝ^q.
-//! A unit provides φ and ∇_z φ at one point (the reference used by tests and by the default
-//! batched methods), and two batched passes over a chunk of B points x_1..x_B:
+//! A unit is two separate things:
 //!
-//! - [`Unit::forward`]: f_n(x_p) = (1/n) Σ_i c_i φ(x_p, z_i) for every p, leaving in a n × B buffer
-//!   whatever [`Unit::contract`] needs (Φ itself for RBF, the indicator φ > 0 for ReLU);
-//! - [`Unit::contract`]: with weights r_p (the residuals f − f_n on the chunk),
-//!   g_i = Σ_p r_p φ(x_p, z_i) and h_i = Σ_p r_p ∇_z φ(x_p, z_i), written as the rows
-//!   [h_i, g_i] of a n × (q+1) matrix.
+//! - its **math** ([`Unit`]): φ and ∇_z φ at one point, the initial law of z, and its identity
+//!   ([`UnitSpec`]: name and parameters, recorded in `state.json`, `summary.json` and the
+//!   checkpoint, so that a resumed run rebuilds the very same unit);
+//! - an optional **fast batched kernel** ([`UnitKernel`]) owning its buffer layout: the forward
+//!   pass f_n(x_p) on a chunk of points and the contraction of the residuals against ∇_θ φ. A
+//!   unit without one is run by the [`reference`] kernel, written from φ and ∇φ alone (correct
+//!   for any unit, slow). Both passes of a kernel live in one object, so a unit cannot override
+//!   one pass and silently disagree with the other; [`reference::check_kernel`] compares a
+//!   kernel with the reference.
 //!
-//! The dynamics needs nothing else: dc_i/dt = g_i / P and dz_i/dt = c_i h_i / P.
+//! The dynamics needs nothing else: with residuals r_p = f(x_p) − f_n(x_p) on P points,
+//! g_i = Σ_p r_p φ(x_p, z_i), h_i = Σ_p r_p ∇_z φ(x_p, z_i), the velocity is dc_i/dt = g_i / P,
+//! dz_i/dt = c_i h_i / P (module [`crate::dynamics::sampled`]).
 //!
-//! Buffers: points are the rows of X̃ = [X, 1] (B × (d+1), the last column all ones); the layout
-//! of the n × B buffer is agreed between a unit's own `forward` and `contract` (the defaults use
-//! column-major, column p is `buf[p·n..(p+1)·n]`; the shipped units use rows at stride
-//! [`tiled::row_stride`]`(B)` = B + [`tiled::ROW_PAD`], as left by [`tiled`]); `buf` has at
-//! least n · [`tiled::row_stride`]`(B)` entries and `scratch` n + B + [`tiled::partial_len`]`(n, B)`.
-//! A new unit is one file implementing [`Unit::phi`], [`Unit::grad_phi`] and
-//! [`Unit::init_params`]; the default batched passes are correct (and slow) for any unit.
+//! A new unit is one file: implement [`Unit::spec`], [`Unit::param_dim`], [`Unit::phi`],
+//! [`Unit::grad_phi`] and [`Unit::init_params`] (see `examples/custom_unit.rs`); a kernel is an
+//! optional speed-up in the same file. Resume a run of a custom unit with
+//! [`crate::Trainer::from_checkpoint_with`] and a factory that rebuilds it from its spec.
 
-pub mod contract;
 mod rbf;
+pub mod reference;
 mod relu;
-pub mod tiled;
 
 pub use rbf::Rbf;
 pub use relu::Relu;
 
 use crate::streams::StreamRng;
 use faer::{MatMut, MatRef, Par};
-use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-/// A unit φ(x, z) of a two-layer network. See the module docs for the batched contract.
+/// A unit's identity: its name and the parameters that define it (e.g. `rbf` with `sigma`).
+/// Two units with equal specs compute the same φ.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnitSpec {
+    /// Short name (`rbf`, `relu`, …), as written in `state.json`.
+    pub name: String,
+    /// Real parameters by name (empty for parameter-free units).
+    #[serde(default)]
+    pub params: BTreeMap<String, f64>,
+}
+
+impl UnitSpec {
+    /// A spec with the given name and parameters.
+    pub fn new(name: impl Into<String>, params: &[(&str, f64)]) -> Self {
+        Self {
+            name: name.into(),
+            params: params.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        }
+    }
+
+    /// Parameter `key`, if present.
+    pub fn param(&self, key: &str) -> Option<f64> {
+        self.params.get(key).copied()
+    }
+}
+
+impl std::fmt::Display for UnitSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.name)?;
+        for (i, (k, v)) in self.params.iter().enumerate() {
+            write!(f, "{}{k} = {v}", if i == 0 { " (" } else { ", " })?;
+        }
+        if !self.params.is_empty() {
+            write!(f, ")")?;
+        }
+        Ok(())
+    }
+}
+
+/// The math of a unit φ(x, z) of a two-layer network (see the module docs).
 pub trait Unit: Send + Sync {
-    /// Short name (`rbf`, `relu`, ...), as written in configs and `state.json`.
-    fn name(&self) -> &'static str;
+    /// The unit's identity (name and parameters).
+    fn spec(&self) -> UnitSpec;
 
     /// Number q of parameters z of one unit for inputs of dimension `dim`.
     fn param_dim(&self, dim: usize) -> usize;
@@ -49,45 +90,53 @@ pub trait Unit: Send + Sync {
     /// Draws the initial z of one unit (length q) for data on S^{d-1}(`radius`).
     fn init_params(&self, rng: &mut StreamRng, dim: usize, radius: f64, z: &mut [f64]);
 
-    /// f_n on a chunk (see module docs): writes `fn_out[p] = (1/n) Σ_i c_i φ(x_p, z_i)` and fills
-    /// `buf` (at least n · [`tiled::row_stride`]`(B)` entries) with what [`Unit::contract`] reads.
-    /// The default stores Φ column-major in the first n · B.
+    /// How z_i is written in `state.json`: consecutive parts (name, length) covering 0..q; a
+    /// part of length 1 is written as one number per unit. Default: all of z_i as `z`.
+    fn state_parts(&self, dim: usize) -> Vec<(&'static str, usize)> {
+        vec![("z", self.param_dim(dim))]
+    }
+
+    /// The fast batched kernel, if the unit has one (otherwise the [`reference`] kernel runs).
+    fn kernel(&self) -> Option<&dyn UnitKernel> {
+        None
+    }
+
+    /// Some(σ) when φ is the Gaussian exp(−|x − z|²/(2σ²)), whose population loss exact mode
+    /// has in closed form.
+    fn gaussian_width(&self) -> Option<f64> {
+        None
+    }
+}
+
+/// A fast batched implementation of a unit's two passes over a chunk of B points x_1..x_B,
+/// owning the layout of its n × B buffer (see the module docs).
+///
+/// Points are the rows of X̃ = [X, 1] (B × (d+1), the last column all ones). `buf` has at least
+/// [`UnitKernel::buffer_len`] entries and `scratch` at least [`UnitKernel::scratch_len`].
+pub trait UnitKernel: Send + Sync {
+    /// Entries of the buffer `forward` leaves for `contract`, for n units and B points.
+    fn buffer_len(&self, n: usize, b: usize) -> usize;
+
+    /// Entries of scratch space `forward` needs.
+    fn scratch_len(&self, n: usize, b: usize) -> usize;
+
+    /// f_n on a chunk: writes `fn_out[p] = (1/n) Σ_i c_i φ(x_p, z_i)` and fills `buf` with what
+    /// [`UnitKernel::contract`] reads.
     #[allow(clippy::too_many_arguments)]
     fn forward(
         &self,
         z: MatRef<'_, f64>,
         x: MatRef<'_, f64>,
         c: &[f64],
-        _scratch: &mut [f64],
+        scratch: &mut [f64],
         buf: &mut [f64],
         fn_out: &mut [f64],
-        _par: Par,
-    ) {
-        let (n, d) = (z.nrows(), x.ncols() - 1);
-        let q = z.ncols();
-        let inv_n = 1.0 / n as f64;
-        buf[..n * x.nrows()]
-            .par_chunks_mut(n)
-            .zip(fn_out[..x.nrows()].par_iter_mut())
-            .enumerate()
-            .for_each(|(p, (col, f))| {
-                let xp: Vec<f64> = (0..d).map(|j| x[(p, j)]).collect();
-                let mut zi = vec![0.0; q];
-                let mut acc = 0.0;
-                for (i, v) in col.iter_mut().enumerate() {
-                    for (k, zk) in zi.iter_mut().enumerate() {
-                        *zk = z[(i, k)];
-                    }
-                    *v = self.phi(&zi, &xp);
-                    acc += c[i] * *v;
-                }
-                *f = acc * inv_n;
-            });
-    }
+        par: Par,
+    );
 
     /// h_i = Σ_p r_p ∇_z φ(x_p, z_i) into columns 0..q of row i of `out` (n × (q+1)) and
-    /// g_i = Σ_p r_p φ(x_p, z_i) into its column q, from the `buf` left by [`Unit::forward`].
-    /// `xr` (B × (d+1)) is scratch. The default assumes `buf` holds Φ.
+    /// g_i = Σ_p r_p φ(x_p, z_i) into its column q, from the `buf` left by
+    /// [`UnitKernel::forward`] on the same chunk. `xr` (B × (d+1)) is scratch.
     #[allow(clippy::too_many_arguments)]
     fn contract(
         &self,
@@ -95,81 +144,32 @@ pub trait Unit: Send + Sync {
         x: MatRef<'_, f64>,
         buf: &[f64],
         r: &[f64],
-        _xr: MatMut<'_, f64>,
-        mut out: MatMut<'_, f64>,
-        _par: Par,
-    ) {
-        let (n, q, b, d) = (z.nrows(), z.ncols(), x.nrows(), x.ncols() - 1);
-        let rows: Vec<Vec<f64>> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let zi: Vec<f64> = (0..q).map(|k| z[(i, k)]).collect();
-                let mut xp = vec![0.0; d];
-                let mut grad = vec![0.0; q];
-                let mut row = vec![0.0; q + 1];
-                for p in 0..b {
-                    row[q] += r[p] * buf[p * n + i];
-                    for (j, v) in xp.iter_mut().enumerate() {
-                        *v = x[(p, j)];
-                    }
-                    self.grad_phi(&zi, &xp, &mut grad);
-                    for (hk, gk) in row.iter_mut().zip(&grad) {
-                        *hk += r[p] * gk;
-                    }
-                }
-                row
-            })
-            .collect();
-        for (i, row) in rows.into_iter().enumerate() {
-            for (k, v) in row.into_iter().enumerate() {
-                out[(i, k)] = v;
-            }
-        }
-    }
+        xr: MatMut<'_, f64>,
+        out: MatMut<'_, f64>,
+        par: Par,
+    );
 }
 
-/// G = Φ · diag(r) X̃: scales the rows of X̃ by the residuals into `xr`, then contracts the
-/// row-major n × B buffer left by [`tiled::tiled_forward`] (row stride [`tiled::row_stride`])
-/// with it into `out` (n × (d+1), [`contract::contract_points`]). Shared by the units whose
-/// contraction is a single product against the points (RBF with Φ, ReLU with the indicator).
-pub(crate) fn weighted_points_product(
-    buf: &[f64],
-    x: MatRef<'_, f64>,
-    r: &[f64],
-    mut xr: MatMut<'_, f64>,
-    out: MatMut<'_, f64>,
-    par: Par,
-) {
-    let b = x.nrows();
-    for k in 0..x.ncols() {
-        let xk = crate::cols::col(x, k);
-        for ((o, rp), xp) in crate::cols::col_mut(&mut xr, k)
-            .iter_mut()
-            .zip(&r[..b])
-            .zip(xk)
-        {
-            *o = rp * xp;
-        }
-    }
-    contract::contract_points(buf, tiled::row_stride(b), xr.as_ref(), out, par);
-}
-
-/// The units shipped with the crate, by name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// The units shipped with the crate, as a config names them; `Custom` marks a run whose unit
+/// is given by the caller ([`crate::Trainer::with_unit`]) and identified by its [`UnitSpec`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum UnitKind {
     /// Gaussian radial basis function, [`Rbf`].
     Rbf,
     /// Single-hidden-layer ReLU unit, [`Relu`].
     Relu,
+    /// A unit of the caller's.
+    Custom,
 }
 
 impl UnitKind {
-    /// Parses `rbf` or `relu`.
+    /// Parses `rbf`, `relu` or `custom`.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "rbf" => Some(Self::Rbf),
             "relu" => Some(Self::Relu),
+            "custom" => Some(Self::Custom),
             _ => None,
         }
     }
@@ -179,6 +179,30 @@ impl UnitKind {
         match self {
             Self::Rbf => "rbf",
             Self::Relu => "relu",
+            Self::Custom => "custom",
         }
     }
+}
+
+/// Rebuilds a unit from its spec (`None` when the spec is not one this factory knows).
+pub type UnitFactory = dyn Fn(&UnitSpec) -> Option<Box<dyn Unit>>;
+
+/// The factory of the shipped units: `rbf` (with its `sigma`) and `relu`.
+pub fn builtin_unit(spec: &UnitSpec) -> Option<Box<dyn Unit>> {
+    let unit: Box<dyn Unit> = match spec.name.as_str() {
+        "rbf" => {
+            let sigma = spec.param("sigma")?;
+            (sigma.is_finite() && sigma > 0.0).then_some(())?;
+            Box::new(Rbf { sigma })
+        }
+        "relu" => Box::new(Relu),
+        _ => return None,
+    };
+    (unit.spec() == *spec).then_some(unit)
+}
+
+/// True when `name` is the name of a shipped unit (custom units must use other names, so that a
+/// spec identifies its unit).
+pub fn is_builtin_name(name: &str) -> bool {
+    matches!(name, "rbf" | "relu")
 }

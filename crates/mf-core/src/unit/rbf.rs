@@ -4,9 +4,9 @@
 //! φ(x, z) = exp(−|x − z|² / (2σ²)),    ∇_z φ(x, z) = φ(x, z) (x − z) / σ²,    z ∈ ℝ^d.
 //! ```
 //!
-//! Batched: with S = Z Xᵀ (products tile by tile, [`super::tiled`]),
+//! Batched: with S = Z Xᵀ (products tile by tile, [`crate::kernels::tiled`]),
 //! φ_ip = exp((2 s_ip − |z_i|² − |x_p|²) / (2σ²)); with
-//! G = Φ · diag(r) X̃ (the contraction of [`super::contract`], X̃ = [X, 1]) the last column of G
+//! G = Φ · diag(r) X̃ (the contraction of [`crate::kernels::contract`], X̃ = [X, 1]) the last column of G
 //! is g = Φ r and h_i = (G_{i,1..d} − g_i z_i) / σ².
 //!
 //! Default width σ = R/2 (σ² = R²/4): random pairs of points of S^{d-1}(R) are about R√2 apart,
@@ -15,10 +15,11 @@
 //! nearly constant over the data and the loss stalls near C_f/2 for a long time).
 //! Initial centres: uniform on S^{d-1}(R).
 
-use super::tiled::tiled_forward;
-use super::{Unit, weighted_points_product};
-use crate::fastexp::exp_lanes;
-use crate::simd::{Block, Lanes, for_lanes};
+use super::{Unit, UnitKernel, UnitSpec};
+use crate::kernels::contract::weighted_points_product;
+use crate::kernels::exp::exp_lanes;
+use crate::kernels::simd::{Block, Lanes, for_lanes};
+use crate::kernels::tiled::{partial_len, row_stride, tiled_forward};
 use crate::streams::StreamRng;
 use faer::prelude::ReborrowMut;
 use faer::{MatMut, MatRef, Par};
@@ -39,8 +40,8 @@ impl Rbf {
 }
 
 impl Unit for Rbf {
-    fn name(&self) -> &'static str {
-        "rbf"
+    fn spec(&self) -> UnitSpec {
+        UnitSpec::new("rbf", &[("sigma", self.sigma)])
     }
 
     fn param_dim(&self, dim: usize) -> usize {
@@ -62,6 +63,25 @@ impl Unit for Rbf {
 
     fn init_params(&self, rng: &mut StreamRng, dim: usize, radius: f64, z: &mut [f64]) {
         sample_sphere(rng, radius, MatMut::from_row_major_slice_mut(z, 1, dim));
+    }
+
+    fn kernel(&self) -> Option<&dyn UnitKernel> {
+        Some(self)
+    }
+
+    fn gaussian_width(&self) -> Option<f64> {
+        Some(self.sigma)
+    }
+}
+
+/// The cache-blocked kernel: Φ row-major at stride [`row_stride`]`(B)` in the buffer.
+impl UnitKernel for Rbf {
+    fn buffer_len(&self, n: usize, b: usize) -> usize {
+        n * row_stride(b)
+    }
+
+    fn scratch_len(&self, n: usize, b: usize) -> usize {
+        n + b + partial_len(n, b)
     }
 
     fn forward(
@@ -107,10 +127,10 @@ impl Unit for Rbf {
         weighted_points_product(buf, x, r, xr.rb_mut(), out.rb_mut(), par);
         let inv_s2 = 1.0 / (self.sigma * self.sigma);
         let (mut h, mut g) = out.rb_mut().split_at_col_mut(d);
-        let g = crate::cols::col_mut(&mut g, 0);
+        let g = crate::kernels::cols::col_mut(&mut g, 0);
         for k in 0..d {
-            let zk = crate::cols::col(z, k);
-            for ((o, gi), zi) in crate::cols::col_mut(&mut h, k)[..n]
+            let zk = crate::kernels::cols::col(z, k);
+            for ((o, gi), zi) in crate::kernels::cols::col_mut(&mut h, k)[..n]
                 .iter_mut()
                 .zip(&*g)
                 .zip(zk)
@@ -126,7 +146,7 @@ fn squared_norms(m: MatRef<'_, f64>, norms: &mut [f64]) {
     let norms = &mut norms[..m.nrows()];
     norms.fill(0.0);
     for k in 0..m.ncols() {
-        for (s, v) in norms.iter_mut().zip(crate::cols::col(m, k)) {
+        for (s, v) in norms.iter_mut().zip(crate::kernels::cols::col(m, k)) {
             *s += v * v;
         }
     }
@@ -171,7 +191,7 @@ impl Block for RowBlock {
 }
 
 /// One row of a tile with vectors of `V`: s_ip ← φ_ip = exp((2 s_ip − |z_i|² − |x_p|²) / (2σ²)),
-/// then acc_p ← acc_p + c_i φ_ip. The exp is the table form of [`crate::fastexp`] (its steps
+/// then acc_p ← acc_p + c_i φ_ip. The exp is the table form of [`crate::kernels::exp`] (its steps
 /// fused multiply-adds), the rest is not contracted, so every path (`row_paths`) gives the same
 /// bits.
 ///
@@ -200,7 +220,7 @@ unsafe fn row_lanes<V: Lanes>(
     unsafe { for_lanes::<V, _>(len, &mut k) }
 }
 
-crate::simd::simd_paths!(
+crate::kernels::simd::simd_paths!(
     row_paths,
     fn(row: &mut [f64], xsq: &[f64], zs: f64, inv: f64, ci: f64, acc: &mut [f64]) => row_lanes
 );
@@ -214,8 +234,9 @@ mod tests {
         let len = 77;
         let row: Vec<f64> = (0..len).map(|p| (p as f64 * 0.37).sin() * 4.0).collect();
         let xsq: Vec<f64> = (0..len).map(|p| 5.0 + (p as f64).cos()).collect();
-        let run =
-            |kernel: &dyn Fn(&mut [f64], &mut [f64])| crate::simd::row_kernel_bits(&row, kernel);
+        let run = |kernel: &dyn Fn(&mut [f64], &mut [f64])| {
+            crate::kernels::simd::row_kernel_bits(&row, kernel)
+        };
         let portable = run(&|r, a| row_paths::portable(r, &xsq, 4.5, 0.125, -1.5, a));
         for (name, kernel) in row_paths::paths() {
             let v = run(&|r, a| kernel(r, &xsq, 4.5, 0.125, -1.5, a));

@@ -4,13 +4,14 @@
 //! φ(x, (a, b)) = max(0, a·x + b),   ∇_a φ = 1[a·x + b > 0] x,   ∇_b φ = 1[a·x + b > 0],
 //! ```
 //! with parameters z = (a, b) ∈ ℝ^{d+1} (q = d + 1). Batched: the pre-activations are the product
-//! Z X̃ᵀ (X̃ = [X, 1], tile by tile, [`super::tiled`]); the forward pass keeps only the indicator H = 1[Z X̃ᵀ > 0], and with
+//! Z X̃ᵀ (X̃ = [X, 1], tile by tile, [`crate::kernels::tiled`]); the forward pass keeps only the indicator H = 1[Z X̃ᵀ > 0], and with
 //! G = H · diag(r) X̃ (one product) h_i = G_i and, by positive homogeneity, g_i = z_i · G_i.
 //! Initial law: a uniform on the unit sphere S^{d-1}, b = 0 (so a·x is of order R/√d = 1).
 
-use super::tiled::tiled_forward;
-use super::{Unit, weighted_points_product};
-use crate::simd::{Block, Lanes, for_lanes};
+use super::{Unit, UnitKernel, UnitSpec};
+use crate::kernels::contract::weighted_points_product;
+use crate::kernels::simd::{Block, Lanes, for_lanes};
+use crate::kernels::tiled::{partial_len, row_stride, tiled_forward};
 use crate::streams::StreamRng;
 use faer::prelude::ReborrowMut;
 use faer::{MatMut, MatRef, Par};
@@ -21,8 +22,8 @@ use spin_target::sample_sphere;
 pub struct Relu;
 
 impl Unit for Relu {
-    fn name(&self) -> &'static str {
-        "relu"
+    fn spec(&self) -> UnitSpec {
+        UnitSpec::new("relu", &[])
     }
 
     fn param_dim(&self, dim: usize) -> usize {
@@ -52,6 +53,26 @@ impl Unit for Relu {
             MatMut::from_row_major_slice_mut(&mut z[..dim], 1, dim),
         );
         z[dim] = 0.0;
+    }
+
+    fn state_parts(&self, dim: usize) -> Vec<(&'static str, usize)> {
+        vec![("z", dim), ("b", 1)]
+    }
+
+    fn kernel(&self) -> Option<&dyn UnitKernel> {
+        Some(self)
+    }
+}
+
+/// The cache-blocked kernel: the indicator 1[a·x + b > 0] row-major at stride
+/// [`row_stride`]`(B)` in the buffer.
+impl UnitKernel for Relu {
+    fn buffer_len(&self, n: usize, b: usize) -> usize {
+        n * row_stride(b)
+    }
+
+    fn scratch_len(&self, n: usize, b: usize) -> usize {
+        n + b + partial_len(n, b)
     }
 
     fn forward(
@@ -86,11 +107,11 @@ impl Unit for Relu {
         weighted_points_product(buf, x, r, xr.rb_mut(), out.rb_mut().subcols_mut(0, q), par);
         // g_i = Σ_k z_ik h_ik, k in order
         let (h, mut g) = out.rb_mut().split_at_col_mut(q);
-        let g = &mut crate::cols::col_mut(&mut g, 0)[..n];
+        let g = &mut crate::kernels::cols::col_mut(&mut g, 0)[..n];
         g.fill(0.0);
         for k in 0..q {
-            let hk = crate::cols::col(h.as_ref(), k);
-            for ((gi, zi), hi) in g.iter_mut().zip(crate::cols::col(z, k)).zip(hk) {
+            let hk = crate::kernels::cols::col(h.as_ref(), k);
+            for ((gi, zi), hi) in g.iter_mut().zip(crate::kernels::cols::col(z, k)).zip(hk) {
                 *gi += zi * hi;
             }
         }
@@ -142,7 +163,7 @@ unsafe fn row_lanes<V: Lanes>(row: &mut [f64], ci: f64, acc: &mut [f64]) {
     unsafe { for_lanes::<V, _>(row.len(), &mut k) }
 }
 
-crate::simd::simd_paths!(row_paths, fn(row: &mut [f64], ci: f64, acc: &mut [f64]) => row_lanes);
+crate::kernels::simd::simd_paths!(row_paths, fn(row: &mut [f64], ci: f64, acc: &mut [f64]) => row_lanes);
 
 #[cfg(test)]
 mod tests {
@@ -152,8 +173,9 @@ mod tests {
     fn row_kernels_give_the_same_bits_on_every_path() {
         let len = 77;
         let row: Vec<f64> = (0..len).map(|p| (p as f64 * 0.37).sin() * 4.0).collect();
-        let run =
-            |kernel: &dyn Fn(&mut [f64], &mut [f64])| crate::simd::row_kernel_bits(&row, kernel);
+        let run = |kernel: &dyn Fn(&mut [f64], &mut [f64])| {
+            crate::kernels::simd::row_kernel_bits(&row, kernel)
+        };
         let portable = run(&|r, a| row_paths::portable(r, -1.5, a));
         for (name, kernel) in row_paths::paths() {
             assert_eq!(run(&|r, a| kernel(r, -1.5, a)), portable, "{name}");

@@ -1,7 +1,7 @@
 //! The contraction G = Φ · diag(r) X̃ of the shipped units, as blocked dot products.
 //!
-//! Φ is the row-major n × B buffer (row stride [`super::tiled::row_stride`]`(B)`) left by
-//! [`super::tiled::tiled_forward`] and X̃ the B × m
+//! Φ is the row-major n × B buffer (row stride [`crate::kernels::tiled::row_stride`]`(B)`) left by
+//! [`crate::kernels::tiled::tiled_forward`] and X̃ the B × m
 //! points (m = d + 1 columns); every entry of G is a dot product over the B points of one row
 //! of Φ with one column of diag(r) X̃ (both contiguous):
 //!
@@ -25,7 +25,7 @@
 //! ≈ 75 GFLOP/s on the project's 2 cores against ≈ 63 for faer's product of the same shape
 //! (benches/README.md).
 
-use crate::simd::Lanes;
+use crate::kernels::simd::Lanes;
 use faer::{MatMut, MatRef, Par};
 use spin_target::linalg::ROW_BLOCK;
 
@@ -326,7 +326,7 @@ pub(crate) struct Phi<'a> {
 
 type BlockFn = block_paths::Kernel;
 
-crate::simd::simd_paths!(
+crate::kernels::simd::simd_paths!(
     block_paths,
     fn(
         phi: Phi<'_>,
@@ -398,6 +398,39 @@ impl Job<'_> {
 }
 
 use faer::prelude::ReborrowMut;
+
+/// G = Φ · diag(r) X̃: scales the rows of X̃ by the residuals into `xr`, then contracts the
+/// row-major n × B buffer left by [`crate::kernels::tiled::tiled_forward`] (row stride
+/// [`crate::kernels::tiled::row_stride`]) with it into `out` (n × (d+1), [`contract_points`]).
+/// Shared by the units whose contraction is a single product against the points (RBF with Φ,
+/// ReLU with the indicator).
+pub(crate) fn weighted_points_product(
+    buf: &[f64],
+    x: MatRef<'_, f64>,
+    r: &[f64],
+    mut xr: MatMut<'_, f64>,
+    out: MatMut<'_, f64>,
+    par: Par,
+) {
+    let b = x.nrows();
+    for k in 0..x.ncols() {
+        let xk = crate::kernels::cols::col(x, k);
+        for ((o, rp), xp) in crate::kernels::cols::col_mut(&mut xr, k)
+            .iter_mut()
+            .zip(&r[..b])
+            .zip(xk)
+        {
+            *o = rp * xp;
+        }
+    }
+    contract_points(
+        buf,
+        crate::kernels::tiled::row_stride(b),
+        xr.as_ref(),
+        out,
+        par,
+    );
+}
 
 #[cfg(test)]
 mod tests {

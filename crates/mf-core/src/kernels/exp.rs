@@ -22,7 +22,7 @@ const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
 const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 const SHIFTER: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52: adding it rounds to an integer
 
-use crate::simd::{Block, Lanes, for_lanes};
+use crate::kernels::simd::{Block, Lanes, for_lanes};
 
 /// Taylor coefficients 1/k! for k = 13 down to 0.
 const C: [f64; 14] = [
@@ -83,6 +83,7 @@ pub fn exp(x: f64) -> f64 {
 /// exp(x) for one value with the polynomial in fused multiply-adds (same arithmetic as
 /// [`exp_in_place_fused`]).
 #[inline(always)]
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 pub fn exp_fused(x: f64) -> f64 {
     exp_one::<true>(x)
 }
@@ -244,8 +245,8 @@ unsafe fn exp_table<V: Lanes>(v: &mut [f64]) {
     unsafe { exp_slice::<V, true>(v) }
 }
 
-crate::simd::simd_paths!(plain_paths, fn(v: &mut [f64]) => exp_plain);
-crate::simd::simd_paths!(table_paths, fn(v: &mut [f64]) => exp_table);
+crate::kernels::simd::simd_paths!(plain_paths, fn(v: &mut [f64]) => exp_plain);
+crate::kernels::simd::simd_paths!(table_paths, fn(v: &mut [f64]) => exp_table);
 
 /// Replaces every v by exp(v), the degree-13 form. Uses AVX-512 or AVX2 when the processor has
 /// them; the arithmetic is the same (no fused multiply-add), so the bits do not depend on the
@@ -258,11 +259,13 @@ pub fn exp_in_place(v: &mut [f64]) {
 /// rounding each: 11 multiply-class operations per value instead of the 17 of
 /// [`exp_in_place`]); the same bits on every processor (without FMA hardware `f64::mul_add` is
 /// the correctly rounded software fma). Same accuracy bound.
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 pub fn exp_in_place_fused(v: &mut [f64]) {
     table_paths::widest()(v)
 }
 
 /// The portable paths of [`exp_in_place`] and [`exp_in_place_fused`] (for tests comparing bits).
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 pub fn exp_in_place_portable(v: &mut [f64], fused: bool) {
     if fused {
         table_paths::portable(v)

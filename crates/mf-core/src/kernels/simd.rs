@@ -332,11 +332,11 @@ macro_rules! simd_paths {
             pub(crate) fn widest() -> Kernel {
                 #[cfg(target_arch = "x86_64")]
                 {
-                    if $crate::simd::has_avx512_fma() {
+                    if $crate::kernels::simd::has_avx512_fma() {
                         // SAFETY: the features were detected at run time.
                         return |$($arg),*| unsafe { avx512($($arg),*) };
                     }
-                    if $crate::simd::has_avx2_fma() {
+                    if $crate::kernels::simd::has_avx2_fma() {
                         // SAFETY: the features were detected at run time.
                         return |$($arg),*| unsafe { avx2($($arg),*) };
                     }
@@ -349,11 +349,11 @@ macro_rules! simd_paths {
                 let mut v: Vec<(&'static str, Kernel)> = Vec::new();
                 #[cfg(target_arch = "x86_64")]
                 {
-                    if $crate::simd::has_avx512_fma() {
+                    if $crate::kernels::simd::has_avx512_fma() {
                         // SAFETY: the features were detected at run time.
                         v.push(("avx512", |$($arg),*| unsafe { avx512($($arg),*) }));
                     }
-                    if $crate::simd::has_avx2_fma() {
+                    if $crate::kernels::simd::has_avx2_fma() {
                         // SAFETY: the features were detected at run time.
                         v.push(("avx2", |$($arg),*| unsafe { avx2($($arg),*) }));
                     }

@@ -1,0 +1,29 @@
+//! The field: what the dynamics knows of a network state θ = (c_i, z_i)_i — the loss ℓ(θ) and
+//! the mean-field velocity v(θ) = −n ∇_θ ℓ(θ), i.e.
+//!
+//! ```text
+//! v_i(θ) = dθ_i/dt = ∇F(θ_i) − (1/n) Σ_j ∇_θ K(θ_i, θ_j).
+//! ```
+//!
+//! Two implementations: [`crate::dynamics::SampledField`] (F and K estimated on a step's points:
+//! gd, sgd, online) and [`crate::exact::ExactField`] (every expectation in closed form, RBF units
+//! on the sphere). Steppers and minimisers only see this trait.
+
+use crate::network::{Network, Velocity};
+use faer::MatMut;
+
+/// The loss and velocity of a network state (see the module docs).
+pub trait Field {
+    /// v(θ) = −n ∇ℓ(θ) into `vel` (same shape as `net`); returns ℓ(θ).
+    fn velocity(&mut self, net: &Network, vel: &mut Velocity) -> f64;
+
+    /// ℓ(θ) alone.
+    fn loss(&mut self, net: &Network) -> f64;
+
+    /// The dense symmetric matrix H = n ∇²ℓ(θ) (the Jacobian of v is −H) in the flat order of
+    /// [`crate::network`] into `out` (N × N, N = n(q + 1)), returning ℓ(θ); `None` when the
+    /// field has no Hessian.
+    fn hessian(&mut self, _net: &Network, _out: MatMut<'_, f64>) -> Option<f64> {
+        None
+    }
+}

@@ -1,0 +1,70 @@
+//! The files of a run filled from a [`Trainer`] (formats in [`crate::output`]).
+
+use super::Trainer;
+use crate::error::TrainError;
+use crate::output::{
+    CheckpointFile, StateJson, Summary, TargetJson, state_parts, trace_csv, write_atomic,
+    write_json,
+};
+use std::path::Path;
+
+impl Trainer {
+    /// `state.json` of the current state.
+    pub fn state_json(&self) -> StateJson {
+        let cfg = self.config();
+        let spec = self.unit().spec();
+        let target = self.target();
+        let model = target.spin_model();
+        let (z, parts) = state_parts(&self.network().z_rows(), &self.unit().state_parts(cfg.dim));
+        StateJson {
+            units: spec.name,
+            dim: cfg.dim,
+            params: spec.params,
+            target: TargetJson {
+                radius: target.radius(),
+                scale: model.map(|m| m.scale()),
+                coefficients: model.map(|m| m.coefficients().to_vec()),
+            },
+            c: self.network().c.clone(),
+            z,
+            parts,
+            test_loss: self.trace().last().map(|r| r.test_loss).unwrap_or(f64::NAN),
+            step: self.step(),
+            time: self.time(),
+        }
+    }
+
+    /// `summary.json` after `wall_seconds`.
+    pub fn summary(&self, wall_seconds: f64) -> Summary {
+        let cfg = self.config().clone();
+        let last = self.trace().last();
+        let unit = self.unit().spec();
+        Summary {
+            sigma_used: self.unit().gaussian_width(),
+            unit,
+            config: cfg,
+            zero_network_loss: self.target().zero_network_loss(),
+            initial_test_loss: self.initial_test_loss(),
+            test_loss: last.map(|r| r.test_loss).unwrap_or(f64::NAN),
+            relative_test_loss: last.map(|r| r.relative_test_loss).unwrap_or(f64::NAN),
+            steps: self.step(),
+            time: self.time(),
+            wall_seconds,
+        }
+    }
+}
+
+/// Writes `trace.csv`, `state.json`, `summary.json` and `checkpoint.json` of a run into `dir`,
+/// each atomically.
+pub fn write_run_files(dir: &Path, t: &Trainer, wall_seconds: f64) -> Result<(), TrainError> {
+    write_atomic(&dir.join("trace.csv"), trace_csv(t.trace()).as_bytes())?;
+    write_json(&dir.join("state.json"), &t.state_json())?;
+    write_json(&dir.join("summary.json"), &t.summary(wall_seconds))?;
+    write_json(
+        &dir.join("checkpoint.json"),
+        &CheckpointFile {
+            checkpoint: t.checkpoint(),
+            wall_seconds,
+        },
+    )
+}

@@ -1,0 +1,560 @@
+//! A training run: initial particles, data streams, the time loop, evaluations and checkpoints.
+//!
+//! The [`Trainer`] owns the schedule (evaluations on a log-spaced grid of t/Δt), the
+//! divergence check and the checkpoints; the step itself is a [`Stepper`] on the step's
+//! [`crate::dynamics::Field`] (module [`crate::dynamics`]). Time is kept one way for every
+//! rule: each step aims at a grid point t* = kΔt (the next one for fixed-step rules, the next
+//! evaluation for adaptive ones), t ← t + h, and t = t* exactly once the step lands there.
+
+mod files;
+mod source;
+
+use crate::config::{Mode, StepRule, TrainConfig};
+use crate::dynamics::{
+    BacktrackingEuler, BogackiShampine, EulerHeun, ForwardEuler, Heun, MinimiseReport, Minimiser,
+    StepError, StepOutcome, Stepper, StopRule, Workspace, loss,
+};
+use crate::error::TrainError;
+use crate::exact::{ExactRbf, ExactWorkspace};
+use crate::network::Network;
+use crate::output::{Checkpoint, TraceRow};
+use crate::points::PointSet;
+use crate::schedule::next_eval;
+use crate::streams::{Purpose, StreamRng, stream, stream_from_state, stream_state};
+use crate::target::{SpinTarget, Target};
+use crate::unit::{Unit, UnitFactory, builtin_unit, is_builtin_name};
+use faer::Par;
+use source::{Source, Streams};
+use spin_target::SpinModel;
+use std::sync::Arc;
+
+pub use files::write_run_files;
+
+/// Growth of the loss over its initial value beyond which a run is declared divergent.
+pub const DIVERGENCE_FACTOR: f64 = 1e6;
+
+/// A run in progress. Construct with [`Trainer::new`] (or [`Trainer::with_unit`],
+/// [`Trainer::with_target`], [`Trainer::from_checkpoint`]), advance with [`Trainer::run`].
+pub struct Trainer {
+    config: TrainConfig,
+    unit: Box<dyn Unit>,
+    target: Arc<dyn Target>,
+    net: Network,
+    test: PointSet,
+    source: Source,
+    data_rng: StreamRng,
+    batch_rng: StreamRng,
+    ws: Workspace,
+    stepper: Box<dyn Stepper>,
+    step: u64,
+    time: f64,
+    last_batch_loss: Option<f64>,
+    trace: Vec<TraceRow>,
+    initial_test_loss: f64,
+    par: Par,
+}
+
+/// Checks that `unit` is the unit `config` names: the shipped unit with the config's
+/// parameters, or (for `units = custom`) a unit whose name is not a shipped one's.
+fn check_unit(config: &TrainConfig, unit: &dyn Unit) -> Result<(), TrainError> {
+    let spec = unit.spec();
+    match config.builtin_spec() {
+        Some(want) if want != spec => Err(TrainError::Unit(format!(
+            "the config names {want} but the unit given is {spec} (set the config's sigma, or units = custom for a unit of your own)"
+        ))),
+        None if is_builtin_name(&spec.name) => Err(TrainError::Unit(format!(
+            "a custom unit must not take the name of a shipped unit ({spec})"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+impl Trainer {
+    /// Validates `config`, draws the test set, training set and initial particles from their
+    /// streams, and evaluates nothing yet. `par` is the parallelism of the products (use
+    /// `Par::Seq` when runs are parallel over replicas).
+    pub fn new(config: TrainConfig, par: Par) -> Result<Self, TrainError> {
+        let unit = config.builtin_unit().ok_or_else(|| {
+            TrainError::config(
+                "units",
+                "rbf or relu (a custom unit needs Trainer::with_unit)",
+            )
+        })?;
+        Self::with_unit(config, unit, par)
+    }
+
+    /// As [`Trainer::new`] with a unit of your own (any [`Unit`] implementation, with
+    /// `config.units = UnitKind::Custom`; or a shipped unit equal to the one the config names):
+    /// the extension point for new units, with no change inside this crate. Exact mode needs
+    /// the RBF unit.
+    pub fn with_unit(
+        config: TrainConfig,
+        unit: Box<dyn Unit>,
+        par: Par,
+    ) -> Result<Self, TrainError> {
+        let target = spin_target_for(&config)?;
+        Self::with_target(config, unit, target, par)
+    }
+
+    /// As [`Trainer::with_unit`] with a target of your own (any [`Target`] of dimension
+    /// `config.dim`): the extension point for new targets. Exact mode needs the 3-spin target.
+    pub fn with_target(
+        config: TrainConfig,
+        unit: Box<dyn Unit>,
+        target: Arc<dyn Target>,
+        par: Par,
+    ) -> Result<Self, TrainError> {
+        config.validate()?;
+        check_unit(&config, unit.as_ref())?;
+        let (seed, rep) = (config.seed, config.replica);
+        let mut init_rng = stream(seed, rep, Purpose::Init);
+        let net = Network::init(
+            unit.as_ref(),
+            config.width,
+            config.dim,
+            target.radius(),
+            config.init_c,
+            &mut init_rng,
+        );
+        let data_rng = stream(seed, rep, Purpose::Data);
+        let batch_rng = stream(seed, rep, Purpose::Minibatch);
+        Self::assemble(config, par, target, unit, net, data_rng, batch_rng)
+    }
+
+    fn assemble(
+        config: TrainConfig,
+        par: Par,
+        target: Arc<dyn Target>,
+        unit: Box<dyn Unit>,
+        net: Network,
+        mut data_rng: StreamRng,
+        batch_rng: StreamRng,
+    ) -> Result<Self, TrainError> {
+        let d = config.dim;
+        if target.dim() != d {
+            return Err(TrainError::config(
+                "dim",
+                format!("the target's dimension {}", target.dim()),
+            ));
+        }
+        let test = PointSet::sample(
+            target.as_ref(),
+            config.test_size,
+            &mut stream(config.seed, 0, Purpose::Test),
+            par,
+        );
+        // the training set is a pure function of (seed, replica): regenerated on resume
+        let train_set = || {
+            let mut rng = stream(config.seed, config.replica, Purpose::Data);
+            PointSet::sample(target.as_ref(), config.train_size, &mut rng, par)
+        };
+        let source = match config.mode {
+            Mode::Gd => Source::Train(train_set()),
+            Mode::Sgd => Source::Minibatch {
+                train: train_set(),
+                perm: (0..config.train_size).collect(),
+                batch: PointSet::zeros(config.batch, d),
+                size: config.batch,
+            },
+            Mode::Online => Source::Online(PointSet::zeros(config.batch, d)),
+            Mode::Exact => {
+                let (Some(model), Some(sigma)) = (target.spin_model(), unit.gaussian_width())
+                else {
+                    return Err(TrainError::config(
+                        "mode",
+                        "gd, sgd or online for a custom unit or target (exact mode needs RBF units on the 3-spin target)",
+                    ));
+                };
+                Source::Exact(Box::new((
+                    ExactRbf::new(model.clone(), sigma),
+                    ExactWorkspace::new(config.width, d),
+                )))
+            }
+        };
+        if config.mode != Mode::Online {
+            data_rng = stream(config.seed, config.replica, Purpose::Data);
+        }
+        let ws = Workspace::new(
+            unit.as_ref(),
+            config.width,
+            d,
+            config.points_per_step().max(config.test_size),
+        );
+        let stepper = stepper_for(&config, &net, target.zero_network_loss());
+        Ok(Self {
+            stepper,
+            config,
+            unit,
+            target,
+            net,
+            test,
+            source,
+            data_rng,
+            batch_rng,
+            ws,
+            step: 0,
+            time: 0.0,
+            last_batch_loss: None,
+            trace: Vec::new(),
+            initial_test_loss: f64::NAN,
+            par,
+        })
+    }
+
+    /// Restores a run of a shipped unit from a [`Checkpoint`]; continuing it gives the same
+    /// bits as a run that was never stopped.
+    pub fn from_checkpoint(ck: Checkpoint, par: Par) -> Result<Self, TrainError> {
+        Self::from_checkpoint_with(ck, &builtin_unit, None, par)
+    }
+
+    /// Restores a run whose unit `units` rebuilds from the checkpoint's [`crate::UnitSpec`]
+    /// (custom units), on `target` (default: the config's 3-spin target). Resuming with a
+    /// different unit than the checkpoint's is an error.
+    pub fn from_checkpoint_with(
+        ck: Checkpoint,
+        units: &UnitFactory,
+        target: Option<Arc<dyn Target>>,
+        par: Par,
+    ) -> Result<Self, TrainError> {
+        ck.config.validate()?;
+        let config = ck.config.clone();
+        let spec = ck
+            .unit
+            .clone()
+            .or_else(|| config.builtin_spec())
+            .ok_or_else(|| {
+                TrainError::Unit("the checkpoint of a custom unit does not record the unit".into())
+            })?;
+        let unit = units(&spec).ok_or_else(|| {
+            TrainError::Unit(format!(
+                "the checkpoint's unit {spec} is not one the factory knows (resume a custom unit with Trainer::from_checkpoint_with and its factory)"
+            ))
+        })?;
+        if unit.spec() != spec {
+            return Err(TrainError::Unit(format!(
+                "the factory built {} for the checkpoint's {spec}",
+                unit.spec()
+            )));
+        }
+        check_unit(&config, unit.as_ref())?;
+        let target = match target {
+            Some(t) => t,
+            None => spin_target_for(&config)?,
+        };
+        let q = unit.param_dim(config.dim);
+        let net = Network::from_rows(ck.c, &ck.z, q)
+            .filter(|n| n.width() == config.width)
+            .ok_or_else(|| {
+                TrainError::Io(
+                    "checkpoint does not match its config (width or parameter count)".into(),
+                )
+            })?;
+        let mut t = Self::assemble(
+            config,
+            par,
+            target,
+            unit,
+            net,
+            stream_from_state(ck.data_rng),
+            stream_from_state(ck.batch_rng),
+        )?;
+        if t.config.mode == Mode::Online {
+            t.data_rng = stream_from_state(ck.data_rng);
+        }
+        t.step = ck.step;
+        t.time = if t.stepper.is_adaptive() {
+            ck.time
+        } else {
+            ck.step as f64 * t.config.dt
+        };
+        if let Some(s) = ck
+            .adaptive
+            .map(|(h, accepted, rejected)| crate::dynamics::StepperState {
+                h,
+                accepted,
+                rejected,
+            })
+        {
+            t.stepper.restore(s);
+        }
+        t.trace = ck.trace;
+        t.initial_test_loss = ck.initial_test_loss;
+        t.last_batch_loss = ck.last_batch_loss;
+        Ok(t)
+    }
+
+    /// The state needed to continue this run later.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            config: self.config.clone(),
+            unit: Some(self.unit.spec()),
+            step: self.step,
+            c: self.net.c.clone(),
+            z: self.net.z_rows(),
+            data_rng: stream_state(&self.data_rng),
+            batch_rng: stream_state(&self.batch_rng),
+            last_batch_loss: self.last_batch_loss,
+            trace: self.trace.clone(),
+            initial_test_loss: self.initial_test_loss,
+            time: self.time,
+            adaptive: self.stepper.state().map(|s| (s.h, s.accepted, s.rejected)),
+        }
+    }
+
+    /// The grid position k of the time axis: the steps taken for a fixed-step rule,
+    /// ⌊t/Δt⌋ for an adaptive one.
+    fn grid_position(&self) -> u64 {
+        if self.stepper.is_adaptive() {
+            (self.time / self.config.dt + 1e-9).floor() as u64
+        } else {
+            self.step
+        }
+    }
+
+    /// Advances to t = `until` Δt, evaluating on the log grid of t/Δt and at `until`.
+    /// `on_step` is called after every step with the grid position (steps taken for a
+    /// fixed-step rule, ⌊t/Δt⌋ for an adaptive one); `on_eval` after every evaluation (e.g. to
+    /// write a checkpoint). Stops with [`TrainError::Diverged`] when the loss is non-finite or
+    /// exceeds [`DIVERGENCE_FACTOR`] × its initial value, or an adaptive step underflows.
+    pub fn run(
+        &mut self,
+        until: u64,
+        on_step: &mut dyn FnMut(u64),
+        on_eval: &mut dyn FnMut(&Trainer) -> Result<(), TrainError>,
+    ) -> Result<(), TrainError> {
+        let (dt, per_decade) = (self.config.dt, self.config.evals_per_decade);
+        if self.trace.last().map(|r| r.step) != Some(self.step) {
+            self.evaluate()?;
+            on_eval(self)?;
+        }
+        let t_end = until as f64 * dt;
+        let adaptive = self.stepper.is_adaptive();
+        let mut next = next_eval(self.grid_position(), per_decade).min(until);
+        while self.time < t_end {
+            // the grid point this step aims at
+            let goal = if adaptive {
+                next
+            } else {
+                self.grid_position() + 1
+            };
+            let target = goal as f64 * dt;
+            let span = if adaptive { target - self.time } else { dt };
+            self.advance(span, Some(target))?;
+            on_step(self.grid_position());
+            if self.time >= next as f64 * dt {
+                self.evaluate()?;
+                on_eval(self)?;
+                next = next_eval(next, per_decade).min(until);
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes one step without evaluating (for benchmarks and custom loops): Δt for a
+    /// fixed-step rule, the rule's own step for an adaptive one. Returns the loss on the step's
+    /// points before the move.
+    pub fn step_once(&mut self) -> Result<f64, TrainError> {
+        let span = if self.stepper.is_adaptive() {
+            f64::INFINITY
+        } else {
+            self.config.dt
+        };
+        Ok(self.advance(span, None)?.loss_before)
+    }
+
+    /// One step of at most `span` (exactly `span` for a fixed-step rule) aiming at the grid
+    /// time `target`; updates the clock and checks for divergence.
+    fn advance(&mut self, span: f64, target: Option<f64>) -> Result<StepOutcome, TrainError> {
+        let par = self.par;
+        let mut field = self.source.step_field(
+            self.unit.as_ref(),
+            self.target.as_ref(),
+            &mut self.ws,
+            Streams {
+                data: &mut self.data_rng,
+                batch: &mut self.batch_rng,
+            },
+            par,
+        );
+        let out = match self.stepper.step(&mut self.net, &mut field, span) {
+            Ok(out) => out,
+            Err(StepError::Underflow { h }) => {
+                return Err(TrainError::Diverged {
+                    step: self.step,
+                    loss: f64::NAN,
+                    dt: h,
+                });
+            }
+            Err(StepError::Failed(reason)) => {
+                return Err(TrainError::Step {
+                    step: self.step,
+                    reason,
+                });
+            }
+        };
+        self.step += 1;
+        self.time += out.dt;
+        if let Some(t) = target
+            && (self.time - t).abs() <= 1e-12 * t
+        {
+            self.time = t;
+        }
+        let l = out.loss_before;
+        self.last_batch_loss = Some(l);
+        let reference = self.initial_test_loss.max(self.target.zero_network_loss());
+        if !l.is_finite() || l > DIVERGENCE_FACTOR * reference {
+            return Err(TrainError::Diverged {
+                step: self.step,
+                loss: l,
+                dt: self.config.dt,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Evaluates the test (and train) loss at the current step and appends a trace row.
+    fn evaluate(&mut self) -> Result<(), TrainError> {
+        let par = self.par;
+        let mc = loss(self.unit.as_ref(), &self.net, &self.test, &mut self.ws, par);
+        let (test_loss, mc_test_loss) = match self.source.exact() {
+            Some((ex, ws)) => (ex.loss(&self.net, ws, par), Some(mc)),
+            None => (mc, None),
+        };
+        if self.step == 0 || !self.initial_test_loss.is_finite() {
+            self.initial_test_loss = test_loss;
+        }
+        let train_loss = self
+            .source
+            .train_set()
+            .map(|t| loss(self.unit.as_ref(), &self.net, t, &mut self.ws, par));
+        let cf = self.target.zero_network_loss();
+        let adaptive = self.stepper.state();
+        let last_dt = adaptive.map(|_| {
+            let prev = self.trace.last().map(|r| (r.step, r.time));
+            match prev {
+                Some((s0, t0)) if self.step > s0 => (self.time - t0) / (self.step - s0) as f64,
+                _ => self.config.dt,
+            }
+        });
+        self.trace.push(TraceRow {
+            step: self.step,
+            time: self.time,
+            test_loss,
+            relative_test_loss: test_loss / cf,
+            train_loss,
+            batch_loss: self.last_batch_loss,
+            dt: last_dt,
+            rejected: adaptive.map(|a| a.rejected),
+            mc_test_loss,
+        });
+        if !test_loss.is_finite() || test_loss > DIVERGENCE_FACTOR * self.initial_test_loss.max(cf)
+        {
+            return Err(TrainError::Diverged {
+                step: self.step,
+                loss: test_loss,
+                dt: self.config.dt,
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs `minimiser` from the current state on the run's fixed loss (the exact population
+    /// loss, or gd's training loss) and returns the minimised state and the report; the run
+    /// itself (its particles and time) is unchanged. Errors in sgd and online modes, whose
+    /// loss changes every step.
+    pub fn minimise(
+        &mut self,
+        minimiser: &mut dyn Minimiser,
+        rule: &StopRule,
+    ) -> Result<(Network, MinimiseReport), TrainError> {
+        let mut net = self.net.clone();
+        let mut field = self
+            .source
+            .fixed_field(self.unit.as_ref(), &mut self.ws, self.par)
+            .ok_or_else(|| {
+                TrainError::config("mode", "exact or gd to minimise (a fixed loss is needed)")
+            })?;
+        let report = minimiser.minimise(&mut net, &mut field, rule);
+        Ok((net, report))
+    }
+
+    /// Replaces the step rule (chosen from `config.step_rule` by default) with `stepper`: the
+    /// extension point for new step rules. Its state is checkpointed through
+    /// [`Stepper::state`].
+    pub fn with_stepper(mut self, stepper: Box<dyn Stepper>) -> Self {
+        self.stepper = stepper;
+        self
+    }
+
+    /// Changes the configured number of steps (to continue a run further than planned).
+    pub fn set_steps(&mut self, steps: u64) {
+        self.config.steps = steps;
+    }
+    /// The config.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+    /// The unit.
+    pub fn unit(&self) -> &dyn Unit {
+        self.unit.as_ref()
+    }
+    /// The target.
+    pub fn target(&self) -> &dyn Target {
+        self.target.as_ref()
+    }
+    /// The particles.
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+    /// The step rule.
+    pub fn stepper(&self) -> &dyn Stepper {
+        self.stepper.as_ref()
+    }
+    /// Steps taken.
+    pub fn step(&self) -> u64 {
+        self.step
+    }
+    /// Mean-field time reached.
+    pub fn time(&self) -> f64 {
+        self.time
+    }
+    /// Trace rows so far.
+    pub fn trace(&self) -> &[TraceRow] {
+        &self.trace
+    }
+    /// Test loss at step 0.
+    pub fn initial_test_loss(&self) -> f64 {
+        self.initial_test_loss
+    }
+    /// The test set.
+    pub fn test_set(&self) -> &PointSet {
+        &self.test
+    }
+}
+
+/// The step rule of a config: forward Euler or Heun with Δt; in exact mode by default (or on
+/// request) an adaptive rule starting at Δt, capped at `dt_max`, with the descent check's
+/// round-off allowance 1e-12 C_f.
+fn stepper_for(config: &TrainConfig, net: &Network, cf: f64) -> Box<dyn Stepper> {
+    let (n, q) = (net.width(), net.param_dim());
+    let h_max = config.dt_max.unwrap_or(f64::INFINITY);
+    let floor = 1e-12 * cf;
+    match config.resolved_step_rule() {
+        StepRule::Fixed => Box::new(ForwardEuler::new(n, q)),
+        StepRule::Heun => Box::new(Heun::new(n, q)),
+        StepRule::Adaptive => Box::new(BogackiShampine::new(
+            net, config.dt, h_max, config.tol, floor,
+        )),
+        StepRule::EulerHeun => Box::new(EulerHeun::new(net, config.dt, h_max, config.tol, floor)),
+        StepRule::Backtracking => Box::new(BacktrackingEuler::new(
+            net, config.dt, h_max, config.tol, floor,
+        )),
+    }
+}
+
+/// The 3-spin target of a config: coefficients from the target stream of its seed.
+fn spin_target_for(config: &TrainConfig) -> Result<Arc<dyn Target>, TrainError> {
+    let model = SpinModel::new(config.dim, config.seed)
+        .map_err(|e| TrainError::config("dim", e.to_string()))?;
+    Ok(Arc::new(SpinTarget::new(model)))
+}
