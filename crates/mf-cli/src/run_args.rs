@@ -2,6 +2,7 @@
 
 use crate::CliError;
 use clap::Args;
+use mf_stats::ScanError;
 use mf_stats::mf_core::config::{DEFAULT_TOL, StepRule};
 use mf_stats::mf_core::{InitC, InitZ, Mode, TrainConfig, TrainError, UnitKind};
 
@@ -90,6 +91,16 @@ pub fn steps_for(steps: Option<u64>, time: Option<f64>, dt: f64) -> Result<Optio
 pub fn to_cli(e: TrainError) -> CliError {
     match e {
         TrainError::Config { .. } => CliError::Usage(e.to_string()),
+        _ => CliError::Run(e.to_string()),
+    }
+}
+
+/// A scan error as a CLI error: config errors of the scan or of its runs are usage errors
+/// (status 2), everything else a failed run (status 1).
+pub fn scan_to_cli(e: ScanError) -> CliError {
+    match e {
+        ScanError::Train(e) => to_cli(e),
+        ScanError::Config { .. } => CliError::Usage(e.to_string()),
         _ => CliError::Run(e.to_string()),
     }
 }

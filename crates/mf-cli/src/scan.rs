@@ -1,7 +1,7 @@
 //! `mf scan` and `mf merge`: widths × replicas, with shards, resume and the aggregate files.
 
 use crate::CliError;
-use crate::run_args::{RunArgs, prepare_out, to_cli};
+use crate::run_args::{RunArgs, prepare_out, scan_to_cli};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use mf_stats::scan::{BatchScaling, FitQuantity, ScanConfig, merge, run_scan};
@@ -95,7 +95,7 @@ pub fn scan_config(args: &ScanArgs) -> Result<ScanConfig, CliError> {
         _ => FitQuantity::FinalTestLoss,
     };
     cfg.bootstrap = args.bootstrap;
-    cfg.validate().map_err(to_cli)?;
+    cfg.validate().map_err(scan_to_cli)?;
     Ok(cfg)
 }
 
@@ -127,7 +127,7 @@ pub fn run(args: &ScanArgs) -> Result<(), CliError> {
             }
         }
     };
-    let report = run_scan(&cfg, &args.out, shard, &progress).map_err(to_cli)?;
+    let report = run_scan(&cfg, &args.out, shard, &progress).map_err(scan_to_cli)?;
     bar.finish_and_clear();
     eprintln!(
         "{} cells computed, {} reused, in {:.1} s; files in {}",
@@ -142,7 +142,7 @@ pub fn run(args: &ScanArgs) -> Result<(), CliError> {
 /// Runs `mf merge`.
 pub fn run_merge(args: &MergeArgs) -> Result<(), CliError> {
     prepare_out(&args.out, "--out")?;
-    let n = merge(&args.dirs, &args.out).map_err(to_cli)?;
+    let n = merge(&args.dirs, &args.out).map_err(scan_to_cli)?;
     eprintln!("merged {n} cells into {}", args.out.display());
     Ok(())
 }

@@ -167,7 +167,9 @@ fn train_writes_trace_summary_and_state() {
             "{header}"
         );
         let last = trace.lines().last().unwrap();
-        assert!(last.starts_with("20,2,"), "{last}");
+        let fields: Vec<&str> = last.split(',').collect();
+        assert_eq!(fields[0], "20", "{last}");
+        assert_eq!(fields[1].parse::<f64>().unwrap(), 2.0, "{last}");
         let s = read_json(&dir.join("summary.json"));
         for k in [
             "initial_test_loss",

@@ -7,7 +7,7 @@ use mf_stats::scan::{
     run_scan,
 };
 
-fn main() -> Result<(), mf_stats::mf_core::TrainError> {
+fn main() -> Result<(), mf_stats::ScanError> {
     let mut base = TrainConfig::new(UnitKind::Rbf, 5, 8, 200, 0.25, 1);
     base.mode = Mode::Online;
     base.test_size = 2000;

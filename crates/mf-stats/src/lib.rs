@@ -24,9 +24,11 @@
 
 #![warn(missing_docs)]
 
+pub mod error;
 pub mod estimators;
 pub mod fit;
 pub mod scan;
 
+pub use error::ScanError;
 pub use fit::{PowerLawFit, fit_power_law};
 pub use mf_core;
