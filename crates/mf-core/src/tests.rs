@@ -684,3 +684,129 @@ fn chunks_fit_the_cache_budget_and_never_exceed_the_points() {
     }
     assert_eq!(chunk_len(1024, 4096), 1024);
 }
+
+/// A sigmoid ridge unit φ(x, (a, b)) = s(a·x + b), as a user would write it (no kernel).
+struct Sigmoid;
+
+impl Unit for Sigmoid {
+    fn spec(&self) -> UnitSpec {
+        UnitSpec::new("sigmoid", &[])
+    }
+    fn param_dim(&self, dim: usize) -> usize {
+        dim + 1
+    }
+    fn phi(&self, z: &[f64], x: &[f64]) -> f64 {
+        let u = z[..x.len()].iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + z[x.len()];
+        1.0 / (1.0 + (-u).exp())
+    }
+    fn grad_phi(&self, z: &[f64], x: &[f64], out: &mut [f64]) {
+        let s = self.phi(z, x);
+        for (o, xk) in out.iter_mut().zip(x) {
+            *o = s * (1.0 - s) * xk;
+        }
+        out[x.len()] = s * (1.0 - s);
+    }
+    fn init_params(&self, rng: &mut StreamRng, dim: usize, radius: f64, z: &mut [f64]) {
+        Relu.init_params(rng, dim, radius, z);
+    }
+}
+
+fn sigmoid_factory(spec: &UnitSpec) -> Option<Box<dyn Unit>> {
+    (spec.name == "sigmoid").then(|| Box::new(Sigmoid) as Box<dyn Unit>)
+}
+
+#[test]
+fn a_resumed_custom_unit_run_equals_the_uninterrupted_one_bit_for_bit() {
+    let mut cfg = small_config(UnitKind::Custom, Mode::Online);
+    cfg.width = 12;
+    cfg.test_size = 500;
+    let mut whole = Trainer::with_unit(cfg.clone(), Box::new(Sigmoid), Par::Seq).unwrap();
+    whole.run(30, &mut |_| {}, &mut |_| Ok(())).unwrap();
+    let mut first = Trainer::with_unit(cfg, Box::new(Sigmoid), Par::Seq).unwrap();
+    first.run(11, &mut |_| {}, &mut |_| Ok(())).unwrap();
+    let json = serde_json::to_string(&first.checkpoint()).unwrap();
+    let ck: crate::Checkpoint = serde_json::from_str(&json).unwrap();
+    assert_eq!(ck.unit.as_ref().unwrap().name, "sigmoid");
+    // the built-in factory does not know it: an error, never a silent ReLU
+    let err = Trainer::from_checkpoint(ck.clone(), Par::Seq).err().expect("an error");
+    assert!(matches!(err, crate::TrainError::Unit(_)), "{err}");
+    assert!(err.to_string().contains("sigmoid"), "{err}");
+    // a factory that builds another unit for the spec is caught too
+    let wrong = |_: &UnitSpec| Some(Box::new(Relu) as Box<dyn Unit>);
+    assert!(matches!(
+        Trainer::from_checkpoint_with(ck.clone(), &wrong, None, Par::Seq),
+        Err(crate::TrainError::Unit(_))
+    ));
+    let mut resumed = Trainer::from_checkpoint_with(ck, &sigmoid_factory, None, Par::Seq).unwrap();
+    assert_eq!(resumed.unit().spec().name, "sigmoid");
+    resumed.run(30, &mut |_| {}, &mut |_| Ok(())).unwrap();
+    // same particles and final test loss, bit for bit (the resumed trace also has the row of
+    // the stop at step 11)
+    assert_eq!(whole.network(), resumed.network());
+    let last = |t: &Trainer| t.trace().last().unwrap().test_loss.to_bits();
+    assert_eq!(last(&whole), last(&resumed));
+}
+
+#[test]
+fn a_unit_that_is_not_the_configs_is_refused() {
+    // the config says relu, the unit is a sigmoid: refused (it used to run, labelled relu)
+    let cfg = small_config(UnitKind::Relu, Mode::Online);
+    let err = Trainer::with_unit(cfg.clone(), Box::new(Sigmoid), Par::Seq).err().unwrap();
+    assert!(matches!(err, crate::TrainError::Unit(_)), "{err}");
+    // an RBF of another width than the config's sigma: refused, in exact mode too
+    let mut ex = small_config(UnitKind::Rbf, Mode::Exact);
+    ex.sigma = Some(1.0);
+    assert!(Trainer::with_unit(ex.clone(), Box::new(Rbf { sigma: 2.0 }), Par::Seq).is_err());
+    let t = Trainer::with_unit(ex, Box::new(Rbf { sigma: 1.0 }), Par::Seq).unwrap();
+    assert_eq!(t.unit().gaussian_width(), Some(1.0));
+    // a custom unit may not borrow a shipped unit's name
+    let mut custom = cfg;
+    custom.units = UnitKind::Custom;
+    assert!(Trainer::with_unit(custom.clone(), Box::new(Relu), Par::Seq).is_err());
+    assert!(Trainer::new(custom, Par::Seq).is_err());
+}
+
+#[test]
+fn the_reference_minimiser_reaches_the_minimum_of_a_known_quadratic() {
+    use crate::dynamics::{Field, Minimiser, SteepestDescent, Stop, StopRule};
+    /// ℓ(θ) = ½ Σ_j a_j (θ_j − m_j)², minimiser m, v = −n ∇ℓ.
+    struct Quadratic {
+        a: Vec<f64>,
+        m: Vec<f64>,
+        n: f64,
+    }
+    impl Field for Quadratic {
+        fn velocity(&mut self, net: &Network, vel: &mut Velocity) -> f64 {
+            let mut x = vec![0.0; net.len()];
+            net.to_flat(&mut x);
+            let g: Vec<f64> = (0..x.len()).map(|j| -self.n * self.a[j] * (x[j] - self.m[j])).collect();
+            vel.set_from_flat(&g);
+            self.loss(net)
+        }
+        fn loss(&mut self, net: &Network) -> f64 {
+            let mut x = vec![0.0; net.len()];
+            net.to_flat(&mut x);
+            (0..x.len()).map(|j| 0.5 * self.a[j] * (x[j] - self.m[j]).powi(2)).sum()
+        }
+    }
+    let (n, q) = (4, 2);
+    let len = n * (q + 1);
+    let mut field = Quadratic {
+        a: (0..len).map(|j| 1.0 + j as f64).collect(),
+        m: (0..len).map(|j| (j as f64 * 0.7).sin()).collect(),
+        n: n as f64,
+    };
+    let mut net = Network::zeros(n, q);
+    let rule = StopRule {
+        grad_tol: 1e-10,
+        ..StopRule::default()
+    };
+    let report = SteepestDescent.minimise(&mut net, &mut field, &rule);
+    assert_eq!(report.stop, Stop::Converged, "{report:?}");
+    assert!(report.loss_after < report.loss_before);
+    let mut x = vec![0.0; len];
+    net.to_flat(&mut x);
+    for j in 0..len {
+        assert!((x[j] - field.m[j]).abs() < 1e-9, "θ_{j} = {} vs {}", x[j], field.m[j]);
+    }
+}

@@ -4,7 +4,7 @@
 use super::{ExactRbf, ExactWorkspace};
 use crate::dynamics::Field;
 use crate::network::{Network, Velocity};
-use faer::Par;
+use faer::{MatMut, Par};
 
 /// ℓ and v = −n∇ℓ of the population loss, in closed form (no sampling: a deterministic
 /// function of the state, as the adaptive and implicit steppers need).
@@ -24,5 +24,9 @@ impl Field for ExactField<'_> {
 
     fn loss(&mut self, net: &Network) -> f64 {
         self.ex.loss(net, self.ws, self.par)
+    }
+
+    fn hessian(&mut self, net: &Network, out: MatMut<'_, f64>) -> Option<f64> {
+        Some(self.ex.hessian(net, out, self.par))
     }
 }

@@ -9,10 +9,12 @@
 //! ```
 //!
 //! ([`crate::special`] evaluates ln ₀F₁ and the ratios ₀F₁(;b+1;y)/₀F₁(;b;y)). See
-//! [`population`] for F̂, K̂, the exact loss and the exact velocities, [`table`] for the fast
-//! path of the pair work, and [`ExactField`] for the field the steppers see.
+//! [`population`] for F̂, K̂, the exact loss and the exact velocities, [`hessian`] for the dense
+//! Hessian H = n∇²ℓ (and H·x), [`table`] for the fast path of the pair work, and [`ExactField`]
+//! for the field the steppers see.
 
 pub mod field;
+pub mod hessian;
 pub mod population;
 pub mod table;
 
