@@ -27,6 +27,7 @@
 pub mod estimators;
 pub mod fit;
 pub mod scan;
+pub mod verdict;
 
 pub use fit::{PowerLawFit, fit_power_law};
 pub use mf_core;
