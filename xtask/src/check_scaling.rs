@@ -12,13 +12,15 @@
 //! ±0.15). The mean final loss itself is reported too: at t = 100 it is dominated by the
 //! n-independent mean-field part, so its exponent is ≈ 0 and is not asserted.
 
+use anyhow::{Context, Result, bail};
 use mf_stats::mf_core::{Mode, TrainConfig, UnitKind};
 use mf_stats::scan::{
     BatchScaling, FitQuantity, ScanConfig, fit_groups, load_cells, probe_set, run_scan,
 };
+use mf_stats::verdict::{Verdict, check_scaling_verdict};
 
 /// Runs the check; an error when the exponent is outside its band.
-pub fn run() -> Result<(), String> {
+pub fn run() -> Result<()> {
     let start = std::time::Instant::now();
     let mut base = TrainConfig::new(UnitKind::Rbf, 5, 8, 400, 0.25, 11);
     base.mode = Mode::Online;
@@ -33,15 +35,15 @@ pub fn run() -> Result<(), String> {
     cfg.bootstrap = 1000;
     let dir = std::env::temp_dir().join(format!("meanfield-check-scaling-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    run_scan(&cfg, &dir, None, &|_, _| {}).map_err(|e| e.to_string())?;
+    run_scan(&cfg, &dir, None, &|_, _| {})?;
     let groups = load_cells(&cfg, &dir);
-    let probe = probe_set(&cfg).map_err(|e| e.to_string())?;
+    let probe = probe_set(&cfg)?;
     let (var_fit, data) = fit_groups(&cfg, &groups, &probe);
     let mut loss_cfg = cfg.clone();
     loss_cfg.quantity = FitQuantity::FinalTestLoss;
     let (loss_fit, loss_data) = fit_groups(&loss_cfg, &groups, &probe);
     let _ = std::fs::remove_dir_all(&dir);
-    let f = var_fit.ok_or("no fit of the variance part")?;
+    let f = var_fit.context("no fit of the variance part")?;
     println!(
         "check-scaling: online SGD, RBF d = 5, P = n², t = 100, widths 8–128, 16 replicas ({:.1} s)",
         start.elapsed().as_secs_f64()
@@ -59,15 +61,16 @@ pub fn run() -> Result<(), String> {
         "  variance-part exponent {:.3} [{:.3}, {:.3}]; theory −1 (band [−1.3, −0.7], interval within ±0.15 of −1)",
         f.beta, f.beta_interval[0], f.beta_interval[1]
     );
-    let in_band = (-1.3..=-0.7).contains(&f.beta);
-    let covers = f.beta_interval[0] - 0.15 <= -1.0 && -1.0 <= f.beta_interval[1] + 0.15;
-    if in_band && covers {
-        println!("check-scaling: passed");
-        Ok(())
-    } else {
-        Err(format!(
+    match check_scaling_verdict(f.beta, (f.beta_interval[0], f.beta_interval[1])) {
+        Verdict::Agrees { .. } => {
+            println!("check-scaling: passed");
+            Ok(())
+        }
+        _ => bail!(
             "check-scaling failed: exponent {:.3} [{:.3}, {:.3}] is outside the band",
-            f.beta, f.beta_interval[0], f.beta_interval[1]
-        ))
+            f.beta,
+            f.beta_interval[0],
+            f.beta_interval[1]
+        ),
     }
 }

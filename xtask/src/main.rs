@@ -8,8 +8,11 @@ mod plot;
 mod report;
 mod verify;
 
+use anyhow::{Context, Result};
+use clap::builder::PossibleValuesParser;
 use clap::{Parser, Subcommand};
-use configs::{FIGURES, FigureConfig, load_or_seed};
+use configs::{FigureConfig, load_or_seed};
+use figures::FigureSpec;
 use mf_stats::mf_core::output::write_atomic;
 use mf_stats::scan::{compute_seconds, read_cell, run_scan};
 use std::path::{Path, PathBuf};
@@ -30,8 +33,8 @@ enum Task {
         /// Smoke scale (a few minutes); writes to data/quick unless --out is given.
         #[arg(long)]
         quick: bool,
-        /// Only this figure (lln, scaling-gd, scaling-dim, relu, sgd-batch, clt, fit).
-        #[arg(long)]
+        /// Only this figure.
+        #[arg(long, value_parser = PossibleValuesParser::new(figures::names()))]
         only: Option<String>,
         /// Output folder (default data/, or data/quick with --quick).
         #[arg(long)]
@@ -86,20 +89,22 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn selected(only: Option<&str>) -> Result<Vec<&'static str>, String> {
+/// The figures to build: all, or the one named by `--only`.
+fn selected(only: Option<&str>) -> Result<Vec<&'static FigureSpec>> {
     match only {
-        None => Ok(FIGURES.to_vec()),
-        Some(name) => FIGURES
-            .iter()
-            .find(|f| **f == name)
-            .map(|f| vec![*f])
-            .ok_or_else(|| format!("invalid --only: must be one of {}", FIGURES.join(", "))),
+        None => Ok(figures::REGISTRY.to_vec()),
+        Some(name) => figures::spec(name).map(|s| vec![s]).with_context(|| {
+            format!(
+                "invalid --only: must be one of {}",
+                figures::names().join(", ")
+            )
+        }),
     }
 }
 
@@ -109,13 +114,13 @@ fn reproduce(
     out: &Path,
     config_dir: &Path,
     status: bool,
-) -> Result<(), String> {
+) -> Result<()> {
     let start = Instant::now();
-    let names = selected(only)?;
-    let configs: Vec<FigureConfig> = names
+    let specs = selected(only)?;
+    let configs: Vec<FigureConfig> = specs
         .iter()
-        .map(|n| load_or_seed(config_dir, n))
-        .collect::<Result<_, _>>()?;
+        .map(|s| load_or_seed(config_dir, s))
+        .collect::<Result<_>>()?;
     // the distinct scans of the selected figures, in order
     let mut scans: Vec<configs::NamedScan> = Vec::new();
     for c in &configs {
@@ -161,7 +166,7 @@ fn reproduce(
             }
         };
         let rep = run_scan(&s.scan, &dir, None, &progress)
-            .map_err(|e| format!("scan {}: {e}", s.label))?;
+            .with_context(|| format!("scan {}", s.label))?;
         eprintln!(
             "[{}] {} computed, {} reused",
             s.label, rep.computed, rep.reused
@@ -169,17 +174,17 @@ fn reproduce(
     }
     let fig_dir = out.join("figures");
     std::fs::create_dir_all(&fig_dir)
-        .map_err(|e| format!("cannot create {}: {e}", fig_dir.display()))?;
+        .with_context(|| format!("cannot create {}", fig_dir.display()))?;
     let mut claims = Vec::new();
     let mut described = Vec::new();
-    for c in &configs {
+    for (spec, c) in specs.iter().zip(&configs) {
         let data: Vec<figures::ScanData> = c
             .scans(quick)
             .iter()
             .map(|s| figures::load(out, s))
-            .collect::<Result<_, _>>()?;
-        let f = figures::build(c, &data);
-        let csv = figures::figure_csv(&f.figure);
+            .collect::<Result<_>>()?;
+        let f = (spec.build)(&data)?;
+        let csv = figures::figure_csv(&f.figure)?;
         let csv_path = fig_dir.join(format!("{}.csv", c.name));
         let png = fig_dir.join(format!("{}.png", c.name));
         let svg = fig_dir.join(format!("{}.svg", c.name));
@@ -188,8 +193,8 @@ fn reproduce(
             && png.exists()
             && svg.exists();
         if !unchanged {
-            plot::render(&f.figure, &png, &svg).map_err(|e| format!("figure {}: {e}", c.name))?;
-            write_atomic(&csv_path, csv.as_bytes()).map_err(|e| e.to_string())?;
+            plot::render(&f.figure, &png, &svg).with_context(|| format!("figure {}", c.name))?;
+            write_atomic(&csv_path, csv.as_bytes())?;
             eprintln!("[{}] plotted", c.name);
         }
         claims.extend(f.claims);
@@ -197,9 +202,8 @@ fn reproduce(
     }
     write_atomic(
         &out.join("claims.csv"),
-        report::claims_csv(&claims).as_bytes(),
-    )
-    .map_err(|e| e.to_string())?;
+        report::claims_csv(&claims)?.as_bytes(),
+    )?;
     let info = report::RunInfo {
         scale: if quick { "quick".into() } else { "full".into() },
         command: format!(
@@ -219,8 +223,7 @@ fn reproduce(
     write_atomic(
         &out.join("REPORT.md"),
         report::report(&info, &described, &claims).as_bytes(),
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     eprintln!(
         "report: {} ({:.1} s)",
         out.join("REPORT.md").display(),

@@ -7,15 +7,16 @@
 
 use std::fs;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, Result, anyhow, bail};
 
 use plotters::coord::Shift;
 use plotters::coord::combinators::{IntoLogRange, LogCoord};
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
-use plotters::element::DashedPathElement;
+use plotters::element::{DashedPathElement, ErrorBar};
 use plotters::prelude::*;
 
 /// Width of the rendered image in pixels.
@@ -34,6 +35,8 @@ const LEGEND_SIZE: f64 = 18.0;
 const LEGEND_GLYPH: u32 = 34;
 const LEGEND_MARGIN: u32 = 10;
 const MARKER_RADIUS: u32 = 4;
+/// Width of the caps of an error bar, in pixels.
+const ERROR_CAP_WIDTH: u32 = 8;
 const LINE_WIDTH: u32 = 2;
 
 /// Colour palette (Tableau 10); series `i` uses `PALETTE[i % PALETTE.len()]`.
@@ -112,62 +115,55 @@ pub struct Figure {
 /// Returns `Err` with a description if the figure has no series, nothing is plottable, an
 /// `errors` vector has the wrong length, the data range cannot be represented, or drawing /
 /// writing the files fails.
-pub fn render(fig: &Figure, png: &Path, svg: &Path) -> Result<(), String> {
+pub fn render(fig: &Figure, png: &Path, svg: &Path) -> Result<()> {
     ensure_fonts()?;
     let plan = Plan::new(fig)?;
-
-    let png_tmp = temp_path(png, "png")?;
-    let svg_tmp = temp_path(svg, "svg")?;
-    let result = write_both(&plan, png, &png_tmp, svg, &svg_tmp);
-    if result.is_err() {
-        let _ = fs::remove_file(&png_tmp);
-        let _ = fs::remove_file(&svg_tmp);
-    }
-    result
-}
-
-fn write_both(
-    plan: &Plan,
-    png: &Path,
-    png_tmp: &Path,
-    svg: &Path,
-    svg_tmp: &Path,
-) -> Result<(), String> {
+    // removed on drop, so nothing is left behind if drawing or writing fails
+    let png_tmp = temp_beside(png, "png")?;
+    let svg_tmp = temp_beside(svg, "svg")?;
     {
-        let root = BitMapBackend::new(png_tmp, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(&root, plan).map_err(|e| format!("PNG {}: {e}", png.display()))?;
+        let root = BitMapBackend::new(&png_tmp, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(&root, &plan).with_context(|| format!("PNG {}", png.display()))?;
     }
     let mut svg_text = String::new();
     {
         let root = SVGBackend::with_string(&mut svg_text, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(&root, plan).map_err(|e| format!("SVG {}: {e}", svg.display()))?;
+        draw(&root, &plan).with_context(|| format!("SVG {}", svg.display()))?;
     }
-    fs::write(svg_tmp, svg_text.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", svg_tmp.display()))?;
-    fs::rename(png_tmp, png).map_err(|e| format!("cannot create {}: {e}", png.display()))?;
-    fs::rename(svg_tmp, svg).map_err(|e| format!("cannot create {}: {e}", svg.display()))?;
+    fs::write(&svg_tmp, svg_text.as_bytes())
+        .with_context(|| format!("cannot write {}", svg_tmp.display()))?;
+    png_tmp
+        .persist(png)
+        .with_context(|| format!("cannot create {}", png.display()))?;
+    svg_tmp
+        .persist(svg)
+        .with_context(|| format!("cannot create {}", svg.display()))?;
     Ok(())
 }
 
-/// Temporary file next to `target`, ending in `.{ext}` (the bitmap encoder picks the format
-/// from the extension).
-fn temp_path(target: &Path, ext: &str) -> Result<PathBuf, String> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
+/// A new temporary file in the folder of `target`, named `.NAME.XXXXXX.tmp.{ext}` (the bitmap
+/// encoder picks the format from the extension), created like any other file (not with the
+/// owner-only mode of `tempfile`'s default, which `persist` would keep).
+fn temp_beside(target: &Path, ext: &str) -> Result<tempfile::TempPath> {
     let name = target
         .file_name()
-        .ok_or_else(|| format!("output path {} has no file name", target.display()))?;
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = format!(
-        ".{}.{}-{}.tmp.{ext}",
-        name.to_string_lossy(),
-        std::process::id(),
-        n
-    );
-    Ok(target.with_file_name(tmp))
+        .with_context(|| format!("output path {} has no file name", target.display()))?;
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file = tempfile::Builder::new()
+        .prefix(&format!(".{}.", name.to_string_lossy()))
+        .suffix(&format!(".tmp.{ext}"))
+        .make_in(dir, |p| {
+            fs::OpenOptions::new().write(true).create_new(true).open(p)
+        })
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    Ok(file.into_temp_path())
 }
 
 /// Registers the embedded DejaVu fonts with plotters (once per process).
-fn ensure_fonts() -> Result<(), String> {
+fn ensure_fonts() -> Result<()> {
     static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
     REGISTERED
         .get_or_init(|| {
@@ -177,6 +173,7 @@ fn ensure_fonts() -> Result<(), String> {
                 .map_err(|_| "cannot load embedded DejaVu Sans Bold font".to_string())
         })
         .clone()
+        .map_err(anyhow::Error::msg)
 }
 
 fn plottable(v: f64, log: bool) -> bool {
@@ -276,7 +273,7 @@ fn linear_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, Vec<f64>, f64) {
 
 impl AxisPlan {
     /// Plans an axis covering the data extent `[lo, hi]` (finite; positive if `log`).
-    fn new(lo: f64, hi: f64, log: bool, target: usize, name: &str) -> Result<Self, String> {
+    fn new(lo: f64, hi: f64, log: bool, target: usize, name: &str) -> Result<Self> {
         if log {
             Self::new_log(lo, hi, target)
         } else {
@@ -284,7 +281,7 @@ impl AxisPlan {
         }
     }
 
-    fn new_linear(lo: f64, hi: f64, target: usize, name: &str) -> Result<Self, String> {
+    fn new_linear(lo: f64, hi: f64, target: usize, name: &str) -> Result<Self> {
         let scale = lo.abs().max(hi.abs());
         let (lo, hi) = if hi - lo <= scale * 1e-12 {
             let c = 0.5 * lo + 0.5 * hi;
@@ -295,7 +292,7 @@ impl AxisPlan {
             ((lo - m).max(-f64::MAX), (hi + m).min(f64::MAX))
         };
         if !(lo.is_finite() && hi.is_finite() && (hi - lo).is_finite() && hi > lo) {
-            return Err(format!("{name} data range is too large to plot"));
+            bail!("{name} data range is too large to plot");
         }
         let (bold, light, step) = linear_ticks(lo, hi, target);
         let maxabs = bold.iter().fold(0.0f64, |m, v| m.max(v.abs()));
@@ -318,7 +315,7 @@ impl AxisPlan {
         })
     }
 
-    fn new_log(lo: f64, hi: f64, target: usize) -> Result<Self, String> {
+    fn new_log(lo: f64, hi: f64, target: usize) -> Result<Self> {
         let (data_lo, data_hi) = (lo, hi);
         let (mut l0, mut l1) = (lo.log10(), hi.log10());
         if l1 - l0 < 1e-9 {
@@ -341,7 +338,7 @@ impl AxisPlan {
             hi = data_hi.max(lo * 10.0).min(f64::MAX);
         }
         if !(lo > 0.0 && hi.is_finite() && hi > lo) {
-            return Err("log axis range cannot be represented".to_string());
+            bail!("log axis range cannot be represented");
         }
         let inside = |v: f64| v >= lo * (1.0 - 1e-12) && v <= hi * (1.0 + 1e-12);
         let k0 = (lo.log10() - 1e-9).floor() as i32;
@@ -427,7 +424,9 @@ enum AxisCoord {
     Log(LogCoord<f64>),
 }
 
-/// Plotters coordinate spec with precomputed tick positions.
+/// Plotters coordinate spec with precomputed tick positions. The log ticks are planned by
+/// [`AxisPlan`] rather than by plotters' `LogCoord::key_points`, which puts ticks only at powers of
+/// ten and so leaves an axis spanning less than a decade (common for the losses here) unlabelled.
 struct Axis {
     coord: AxisCoord,
     bold: Vec<f64>,
@@ -461,10 +460,11 @@ impl Ranged for Axis {
     }
 }
 
-/// A vertical error bar; `lo == None` means clipped at the bottom of a log axis.
+/// A vertical error bar at point (x, y); `lo == None` means clipped at the bottom of a log axis.
 #[derive(Debug, Clone, Copy)]
 struct Bar {
     x: f64,
+    y: f64,
     lo: Option<f64>,
     hi: f64,
 }
@@ -510,9 +510,9 @@ fn extend(ext: &mut Option<(f64, f64)>, v: f64) {
 }
 
 impl Plan {
-    fn new(fig: &Figure) -> Result<Self, String> {
+    fn new(fig: &Figure) -> Result<Self> {
         if fig.series.is_empty() {
-            return Err("figure has no series to plot".to_string());
+            bail!("figure has no series to plot");
         }
         let (lx, ly) = (fig.log_x, fig.log_y);
         let mut xext = None;
@@ -522,12 +522,12 @@ impl Plan {
             if let Some(errs) = &s.errors
                 && errs.len() != s.points.len()
             {
-                return Err(format!(
+                bail!(
                     "series {i} ('{}'): {} error intervals for {} points",
                     s.label,
                     errs.len(),
                     s.points.len()
-                ));
+                );
             }
             let mut runs = Vec::new();
             let mut run = Vec::new();
@@ -559,7 +559,7 @@ impl Plan {
                 } else {
                     None
                 };
-                bars.push(Bar { x, lo, hi });
+                bars.push(Bar { x, y, lo, hi });
             }
             if !run.is_empty() {
                 runs.push(run);
@@ -579,7 +579,7 @@ impl Plan {
                 (false, true) => "finite data points with y > 0 (log y axis)",
                 (true, true) => "finite data points with x > 0 and y > 0 (log-log axes)",
             };
-            return Err(format!("nothing to plot: the figure has no {what}"));
+            bail!("nothing to plot: the figure has no {what}");
         };
         let x = AxisPlan::new(x0, x1, lx, if lx { 12 } else { 8 }, "x")?;
         let y = AxisPlan::new(y0, y1, ly, if ly { 10 } else { 7 }, "y")?;
@@ -702,8 +702,8 @@ impl Plan {
 }
 
 /// Draws the planned figure on `root` and presents it.
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, plan: &Plan) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| format!("drawing failed: {e}");
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, plan: &Plan) -> Result<()> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e}");
     root.fill(&WHITE).map_err(err)?;
 
     let mut builder = ChartBuilder::on(root);
@@ -746,18 +746,13 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, plan: &Plan) -> Resul
         let line = color.stroke_width(LINE_WIDTH);
         let thin = color.stroke_width(1);
 
-        // Error bars: vertical segment plus caps of fixed pixel width.
+        // Error bars (a bar clipped at the bottom of a log axis ends on the axis).
         chart
             .draw_series(s.bars.iter().map(|b| {
-                PathElement::new(vec![(b.x, b.lo.unwrap_or(plan.y.lo)), (b.x, b.hi)], thin)
+                let lo = b.lo.unwrap_or(plan.y.lo);
+                ErrorBar::new_vertical(b.x, lo, b.y, b.hi, thin, ERROR_CAP_WIDTH)
             }))
             .map_err(err)?;
-        let caps = s.bars.iter().flat_map(|b| {
-            std::iter::once(b.hi).chain(b.lo).map(move |y| {
-                EmptyElement::at((b.x, y)) + PathElement::new(vec![(-4, 0), (4, 0)], thin)
-            })
-        });
-        chart.draw_series(caps).map_err(err)?;
 
         let lines = matches!(s.style, Style::Line | Style::Dashed | Style::LineMarkers);
         let markers = matches!(s.style, Style::Markers | Style::LineMarkers);
@@ -839,14 +834,14 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, plan: &Plan) -> Resul
 mod tests {
     use super::*;
 
-    fn tmpdir(name: &str) -> PathBuf {
+    fn tmpdir(name: &str) -> std::path::PathBuf {
         let d = std::env::temp_dir().join(format!("plot-test-{}-{name}", std::process::id()));
         let _ = fs::remove_dir_all(&d);
         fs::create_dir_all(&d).unwrap();
         d
     }
 
-    fn render_in(fig: &Figure, dir: &Path) -> Result<(Vec<u8>, String), String> {
+    fn render_in(fig: &Figure, dir: &Path) -> Result<(Vec<u8>, String)> {
         let (png, svg) = (dir.join("fig.png"), dir.join("fig.svg"));
         render(fig, &png, &svg)?;
         Ok((fs::read(png).unwrap(), fs::read_to_string(svg).unwrap()))
@@ -1085,7 +1080,7 @@ mod tests {
             }],
             ..Figure::default()
         };
-        let e = render_in(&fig, &dir).unwrap_err();
+        let e = render_in(&fig, &dir).unwrap_err().to_string();
         assert!(e.contains("nothing to plot") && e.contains("x > 0"), "{e}");
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 0, "no files written");
         fs::remove_dir_all(dir).unwrap();
@@ -1094,7 +1089,7 @@ mod tests {
     #[test]
     fn empty_figure_is_an_error() {
         let dir = tmpdir("empty");
-        let e = render_in(&Figure::default(), &dir).unwrap_err();
+        let e = render_in(&Figure::default(), &dir).unwrap_err().to_string();
         assert!(e.contains("no series"), "{e}");
         let fig = Figure {
             series: vec![Series::default(), Series::default()],
@@ -1103,6 +1098,7 @@ mod tests {
         assert!(
             render_in(&fig, &dir)
                 .unwrap_err()
+                .to_string()
                 .contains("nothing to plot")
         );
         fs::remove_dir_all(dir).unwrap();
@@ -1122,6 +1118,7 @@ mod tests {
             Plan::new(&fig)
                 .err()
                 .unwrap()
+                .to_string()
                 .contains("1 error intervals for 2 points")
         );
     }

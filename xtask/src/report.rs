@@ -1,35 +1,63 @@
 //! `REPORT.md` and `claims.csv`: every claim with its prediction, measurement, settings and verdict.
 
-use crate::figures::Claim;
+use crate::figures::{Claim, num};
+use anyhow::Result;
+use mf_stats::verdict::Measured;
+use serde::Serialize;
 
-/// CSV field quoting (commas, quotes and newlines).
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+/// One row of `claims.csv`, exactly as the report prints it.
+#[derive(Serialize)]
+struct ClaimRow<'a> {
+    figure: &'a str,
+    claim: &'a str,
+    prediction: &'a str,
+    quantity: &'a str,
+    value: String,
+    low: String,
+    high: String,
+    verdict: String,
+    settings: &'a str,
+}
+
+/// The value, low and high columns of a measurement (low and high empty without an interval).
+pub fn measured_fields(m: &Measured) -> (String, String, String) {
+    match m.interval {
+        Some((lo, hi)) => (num(m.value), num(lo), num(hi)),
+        None => (num(m.value), String::new(), String::new()),
     }
 }
 
 /// `claims.csv`: one row per claim; the report prints these very strings.
-pub fn claims_csv(claims: &[Claim]) -> String {
-    let mut s = String::from("figure,claim,prediction,quantity,value,low,high,verdict,settings\n");
-    for c in claims {
-        let row = [
-            &c.figure,
-            &c.claim,
-            &c.prediction,
-            &c.quantity,
-            &c.value,
-            &c.low,
-            &c.high,
-            &c.verdict,
-            &c.settings,
-        ];
-        s.push_str(&row.iter().map(|v| field(v)).collect::<Vec<_>>().join(","));
-        s.push('\n');
+pub fn claims_csv(claims: &[Claim]) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    if claims.is_empty() {
+        w.write_record([
+            "figure",
+            "claim",
+            "prediction",
+            "quantity",
+            "value",
+            "low",
+            "high",
+            "verdict",
+            "settings",
+        ])?;
     }
-    s
+    for c in claims {
+        let (value, low, high) = measured_fields(&c.measured);
+        w.serialize(ClaimRow {
+            figure: c.figure,
+            claim: &c.claim,
+            prediction: &c.prediction,
+            quantity: &c.quantity,
+            value,
+            low,
+            high,
+            verdict: c.verdict.to_string(),
+            settings: &c.settings,
+        })?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
 }
 
 /// What the report says about the run itself.
@@ -87,7 +115,7 @@ pub fn report(info: &RunInfo, figures: &[(String, String)], claims: &[Claim]) ->
         s.push_str(&format!(
             "Data: [`figures/{name}.csv`](figures/{name}.csv) · [SVG](figures/{name}.svg)\n\n"
         ));
-        for c in claims.iter().filter(|c| &c.figure == name) {
+        for c in claims.iter().filter(|c| c.figure == name) {
             s.push_str(&format!(
                 "- **Claim**: {}\n  - prediction: {}\n  - measured: {} = {}\n  - settings: {}\n  - verdict: **{}**\n",
                 c.claim,
@@ -102,10 +130,11 @@ pub fn report(info: &RunInfo, figures: &[(String, String)], claims: &[Claim]) ->
     s
 }
 
+/// A measurement as the report shows it: `value` or `value [low, high]`.
 fn measured(c: &Claim) -> String {
-    if c.low.is_empty() {
-        c.value.clone()
-    } else {
-        format!("{} [{}, {}]", c.value, c.low, c.high)
+    let m = &c.measured;
+    match m.interval {
+        Some((lo, hi)) => format!("{} [{}, {}]", num(m.value), num(lo), num(hi)),
+        None => num(m.value),
     }
 }

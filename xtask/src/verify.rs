@@ -1,7 +1,8 @@
 //! `cargo xtask verify --out DIR`: checks a reproduction folder the way a reader would — every
 //! figure is a real PNG and SVG with its CSV, and every number of the report is the CSVs'.
 
-use crate::configs::FIGURES;
+use crate::figures;
+use anyhow::{Result, bail};
 use std::path::Path;
 
 /// Width and height of a PNG from its IHDR chunk, if `bytes` is a PNG.
@@ -15,25 +16,29 @@ pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
     Some((w, h))
 }
 
-/// Splits one CSV line into fields (double-quoted fields may hold commas and "" quotes).
-pub fn csv_fields(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(std::mem::take(&mut cur)),
-            (c, _) => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
+/// The header of `figures/NAME.csv`.
+const FIGURE_HEADER: [&str; 5] = ["series", "x", "y", "y_low", "y_high"];
+/// The header of `claims.csv`.
+const CLAIMS_HEADER: [&str; 9] = [
+    "figure",
+    "claim",
+    "prediction",
+    "quantity",
+    "value",
+    "low",
+    "high",
+    "verdict",
+    "settings",
+];
+
+/// The header and records of a CSV text (records of any length), or the parse error.
+fn csv_records(text: &str) -> Result<(csv::StringRecord, Vec<csv::StringRecord>), csv::Error> {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = r.headers()?.clone();
+    let records = r.records().collect::<Result<_, _>>()?;
+    Ok((header, records))
 }
 
 /// Every problem found in `out` (empty when the folder is sound).
@@ -58,19 +63,24 @@ pub fn problems(out: &Path, figures: &[&str]) -> Vec<String> {
             Err(e) => bad.push(format!("{name}.svg: {e}")),
         }
         match std::fs::read_to_string(f.join(format!("{name}.csv"))) {
-            Ok(s) => {
-                for line in s.lines().skip(1) {
-                    let v = csv_fields(line);
-                    if v.len() != 5 || v[1].parse::<f64>().is_err() || v[2].parse::<f64>().is_err()
-                    {
-                        bad.push(format!("{name}.csv: malformed row {line:?}"));
-                        break;
+            Ok(s) => match csv_records(&s) {
+                Ok((header, rows)) => {
+                    if !header.iter().eq(FIGURE_HEADER) {
+                        bad.push(format!("{name}.csv: header is {header:?}"));
+                    }
+                    if let Some(row) = rows.iter().find(|v| {
+                        v.len() != FIGURE_HEADER.len()
+                            || v[1].parse::<f64>().is_err()
+                            || v[2].parse::<f64>().is_err()
+                    }) {
+                        bad.push(format!("{name}.csv: malformed row {row:?}"));
+                    }
+                    if rows.is_empty() {
+                        bad.push(format!("{name}.csv has no data"));
                     }
                 }
-                if s.lines().count() < 2 {
-                    bad.push(format!("{name}.csv has no data"));
-                }
-            }
+                Err(e) => bad.push(format!("{name}.csv: {e}")),
+            },
             Err(e) => bad.push(format!("{name}.csv: {e}")),
         }
     }
@@ -83,17 +93,19 @@ pub fn problems(out: &Path, figures: &[&str]) -> Vec<String> {
             bad.push(format!("REPORT.md does not link {name}.png"));
         }
     }
-    match std::fs::read_to_string(out.join("claims.csv")) {
-        Ok(claims) => {
-            for line in claims.lines().skip(1) {
-                let v = csv_fields(line);
-                if v.len() != 9 {
-                    bad.push(format!("claims.csv: malformed row {line:?}"));
+    match std::fs::read_to_string(out.join("claims.csv")).map(|t| csv_records(&t)) {
+        Ok(Ok((header, rows))) => {
+            if !header.iter().eq(CLAIMS_HEADER) {
+                bad.push(format!("claims.csv: header is {header:?}"));
+            }
+            for v in &rows {
+                if v.len() != CLAIMS_HEADER.len() {
+                    bad.push(format!("claims.csv: malformed row {v:?}"));
                     continue;
                 }
                 let (value, low, high, verdict) = (&v[4], &v[5], &v[6], &v[7]);
                 let shown = if low.is_empty() {
-                    value.clone()
+                    value.to_string()
                 } else {
                     format!("{value} [{low}, {high}]")
                 };
@@ -102,47 +114,49 @@ pub fn problems(out: &Path, figures: &[&str]) -> Vec<String> {
                 {
                     bad.push(format!(
                         "REPORT.md does not show the claims.csv value {shown} of {:?}",
-                        v[1]
+                        &v[1]
                     ));
                 }
-                if !report.contains(verdict.as_str()) {
+                if !report.contains(verdict) {
                     bad.push(format!("REPORT.md does not show the verdict {verdict:?}"));
                 }
             }
-            if claims.lines().count() < 2 {
+            if rows.is_empty() {
                 bad.push("claims.csv has no claims".into());
             }
         }
+        Ok(Err(e)) => bad.push(format!("claims.csv: {e}")),
         Err(e) => bad.push(format!("claims.csv: {e}")),
     }
     bad
 }
 
 /// Runs the check over all figures.
-pub fn run(out: &Path) -> Result<(), String> {
-    let bad = problems(out, &FIGURES);
-    if bad.is_empty() {
-        println!(
-            "verify: {} is complete: {} figures (PNG, SVG, CSV), REPORT.md numbers equal claims.csv",
-            out.display(),
-            FIGURES.len()
-        );
-        Ok(())
-    } else {
-        Err(format!(
+pub fn run(out: &Path) -> Result<()> {
+    let names = figures::names();
+    let bad = problems(out, &names);
+    if !bad.is_empty() {
+        bail!(
             "verify found {} problem(s):\n  {}",
             bad.len(),
             bad.join("\n  ")
-        ))
+        );
     }
+    println!(
+        "verify: {} is complete: {} figures (PNG, SVG, CSV), REPORT.md numbers equal claims.csv",
+        out.display(),
+        names.len()
+    );
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::figures::{Claim, num};
+    use crate::figures::Claim;
     use crate::plot::{Figure, Series, Style, render};
     use crate::report::{RunInfo, claims_csv, report};
+    use mf_stats::verdict::{Measured, Verdict};
 
     fn synthetic(dir: &Path, tamper: bool) {
         let fig = Figure {
@@ -165,17 +179,15 @@ mod tests {
         let f = dir.join("figures");
         std::fs::create_dir_all(&f).unwrap();
         render(&fig, &f.join("x.png"), &f.join("x.svg")).unwrap();
-        std::fs::write(f.join("x.csv"), crate::figures::figure_csv(&fig)).unwrap();
+        std::fs::write(f.join("x.csv"), crate::figures::figure_csv(&fig).unwrap()).unwrap();
         let claim = Claim {
-            figure: "x".into(),
+            figure: "x",
             claim: "a claim, with a comma".into(),
             prediction: "β = -1".into(),
             quantity: "β".into(),
-            value: num(-1.01),
-            low: num(-1.2),
-            high: num(-0.8),
-            settings: "synthetic".into(),
-            verdict: "agrees".into(),
+            measured: Measured::with_interval(-1.01, (-1.2, -0.8)),
+            settings: "synthetic, \"quoted\"".into(),
+            verdict: Verdict::agrees("with n^-1, \"quoted\""),
         };
         let info = RunInfo {
             scale: "quick".into(),
@@ -189,10 +201,10 @@ mod tests {
             std::slice::from_ref(&claim),
         );
         if tamper {
-            text = text.replace(&num(-1.01), &num(-1.02));
+            text = text.replace("-1.0100e0", "-1.0200e0");
         }
         std::fs::write(dir.join("REPORT.md"), text).unwrap();
-        std::fs::write(dir.join("claims.csv"), claims_csv(&[claim])).unwrap();
+        std::fs::write(dir.join("claims.csv"), claims_csv(&[claim]).unwrap()).unwrap();
     }
 
     #[test]
@@ -214,10 +226,30 @@ mod tests {
     }
 
     #[test]
-    fn csv_fields_handle_quotes() {
-        assert_eq!(
-            csv_fields("a,\"b, c\",\"d\"\"e\","),
-            vec!["a", "b, c", "d\"e", ""]
+    fn malformed_csvs_are_problems() {
+        let dir = std::env::temp_dir().join(format!("xtask-verify-csv-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        synthetic(&dir, false);
+        let f = dir.join("figures").join("x.csv");
+        std::fs::write(&f, "series,x,y,y_low,y_high\n\"a, b\",1,2,,\n").unwrap();
+        assert_eq!(problems(&dir, &["x"]), Vec::<String>::new());
+        std::fs::write(&f, "series,x,y,y_low,y_high\na, b,1,2,,\n").unwrap();
+        assert!(
+            problems(&dir, &["x"])
+                .iter()
+                .any(|m| m.contains("malformed row"))
         );
+        std::fs::write(&f, "series,x,y\n").unwrap();
+        let p = problems(&dir, &["x"]);
+        assert!(p.iter().any(|m| m.contains("header")), "{p:?}");
+        assert!(p.iter().any(|m| m.contains("has no data")), "{p:?}");
+        std::fs::write(dir.join("claims.csv"), "figure,claim\nx,y\n").unwrap();
+        let p = problems(&dir, &["x"]);
+        assert!(p.iter().any(|m| m.contains("claims.csv: header")), "{p:?}");
+        assert!(
+            p.iter().any(|m| m.contains("claims.csv: malformed row")),
+            "{p:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -728,7 +728,9 @@ fn a_resumed_custom_unit_run_equals_the_uninterrupted_one_bit_for_bit() {
     let ck: crate::Checkpoint = serde_json::from_str(&json).unwrap();
     assert_eq!(ck.unit.as_ref().unwrap().name, "sigmoid");
     // the built-in factory does not know it: an error, never a silent ReLU
-    let err = Trainer::from_checkpoint(ck.clone(), Par::Seq).err().expect("an error");
+    let err = Trainer::from_checkpoint(ck.clone(), Par::Seq)
+        .err()
+        .expect("an error");
     assert!(matches!(err, crate::TrainError::Unit(_)), "{err}");
     assert!(err.to_string().contains("sigmoid"), "{err}");
     // a factory that builds another unit for the spec is caught too
@@ -751,7 +753,9 @@ fn a_resumed_custom_unit_run_equals_the_uninterrupted_one_bit_for_bit() {
 fn a_unit_that_is_not_the_configs_is_refused() {
     // the config says relu, the unit is a sigmoid: refused (it used to run, labelled relu)
     let cfg = small_config(UnitKind::Relu, Mode::Online);
-    let err = Trainer::with_unit(cfg.clone(), Box::new(Sigmoid), Par::Seq).err().unwrap();
+    let err = Trainer::with_unit(cfg.clone(), Box::new(Sigmoid), Par::Seq)
+        .err()
+        .unwrap();
     assert!(matches!(err, crate::TrainError::Unit(_)), "{err}");
     // an RBF of another width than the config's sigma: refused, in exact mode too
     let mut ex = small_config(UnitKind::Rbf, Mode::Exact);
@@ -779,14 +783,18 @@ fn the_reference_minimiser_reaches_the_minimum_of_a_known_quadratic() {
         fn velocity(&mut self, net: &Network, vel: &mut Velocity) -> f64 {
             let mut x = vec![0.0; net.len()];
             net.to_flat(&mut x);
-            let g: Vec<f64> = (0..x.len()).map(|j| -self.n * self.a[j] * (x[j] - self.m[j])).collect();
+            let g: Vec<f64> = (0..x.len())
+                .map(|j| -self.n * self.a[j] * (x[j] - self.m[j]))
+                .collect();
             vel.set_from_flat(&g);
             self.loss(net)
         }
         fn loss(&mut self, net: &Network) -> f64 {
             let mut x = vec![0.0; net.len()];
             net.to_flat(&mut x);
-            (0..x.len()).map(|j| 0.5 * self.a[j] * (x[j] - self.m[j]).powi(2)).sum()
+            (0..x.len())
+                .map(|j| 0.5 * self.a[j] * (x[j] - self.m[j]).powi(2))
+                .sum()
         }
     }
     let (n, q) = (4, 2);
@@ -807,6 +815,11 @@ fn the_reference_minimiser_reaches_the_minimum_of_a_known_quadratic() {
     let mut x = vec![0.0; len];
     net.to_flat(&mut x);
     for j in 0..len {
-        assert!((x[j] - field.m[j]).abs() < 1e-9, "θ_{j} = {} vs {}", x[j], field.m[j]);
+        assert!(
+            (x[j] - field.m[j]).abs() < 1e-9,
+            "θ_{j} = {} vs {}",
+            x[j],
+            field.m[j]
+        );
     }
 }

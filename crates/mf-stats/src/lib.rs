@@ -28,6 +28,7 @@ pub mod error;
 pub mod estimators;
 pub mod fit;
 pub mod scan;
+pub mod verdict;
 
 pub use error::ScanError;
 pub use fit::{PowerLawFit, fit_power_law};

@@ -83,9 +83,9 @@
 //! work parallel over pairs and units, with every sum over units in unit order), so the result
 //! is bitwise identical for any thread count and for `Par::Seq`.
 
-use crate::special::{Hyp0f1, ln_hyp0f1_and_ratios};
 use super::population::ExactRbf;
 use crate::network::Network;
+use crate::special::{Hyp0f1, ln_hyp0f1_and_ratios};
 use faer::prelude::ReborrowMut;
 use faer::{MatMut, Par};
 use rayon::prelude::*;

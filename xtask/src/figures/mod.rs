@@ -1,0 +1,302 @@
+//! From scan results to figures and claims: what is plotted, what is measured, the verdicts.
+//!
+//! Every figure is one file here exposing a [`FigureSpec`] (name, description, default scans,
+//! build function), listed once in [`REGISTRY`]. Adding a figure: a new file with its `SPEC`, one
+//! line in [`REGISTRY`]; its config `data/configs/NAME.json` is seeded from the spec on first use.
+//! The decision rules behind the verdicts live in [`mf_stats::verdict`].
+
+mod clt;
+mod common;
+mod fit;
+mod lln;
+mod relu;
+mod scaling_dim;
+mod scaling_gd;
+mod sgd_batch;
+
+pub use common::num;
+
+use crate::configs::NamedScan;
+use crate::plot::Figure;
+use anyhow::{Context, Result};
+use mf_stats::PowerLawFit;
+use mf_stats::mf_core::spin_target::SpinModel;
+use mf_stats::scan::{
+    CellResult, FluctuationRow, ScanConfig, fit_groups, fluctuation_rows, load_cells, probe_set,
+};
+use mf_stats::verdict::{Measured, Verdict};
+use serde::Serialize;
+use std::hash::Hasher;
+use std::path::{Path, PathBuf};
+
+/// A figure of the reproduction: what it is, the scans it needs and how it is built.
+pub struct FigureSpec {
+    /// Name (`--only NAME`, `data/configs/NAME.json`, `figures/NAME.*`).
+    pub name: &'static str,
+    /// What the figure shows (seeds the config's description).
+    pub description: &'static str,
+    /// Default scans at the smoke scale (`--quick`).
+    pub quick: fn() -> Vec<NamedScan>,
+    /// Default scans at the full scale.
+    pub full: fn() -> Vec<NamedScan>,
+    /// The figure and its claims from the loaded scans of its config (in config order).
+    pub build: fn(&[ScanData]) -> Result<FigureOutput>,
+}
+
+/// Every figure, in report order.
+pub const REGISTRY: &[&FigureSpec] = &[
+    &lln::SPEC,
+    &scaling_gd::SPEC,
+    &scaling_dim::SPEC,
+    &relu::SPEC,
+    &sgd_batch::SPEC,
+    &clt::SPEC,
+    &fit::SPEC,
+];
+
+/// The names of the registered figures, in report order.
+pub fn names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|s| s.name).collect()
+}
+
+/// The figure called `name`.
+pub fn spec(name: &str) -> Option<&'static FigureSpec> {
+    REGISTRY.iter().copied().find(|s| s.name == name)
+}
+
+/// The results of one scan, loaded from its folder.
+pub struct ScanData {
+    /// α (sgd-batch).
+    pub alpha: Option<f64>,
+    /// Its config.
+    pub cfg: ScanConfig,
+    /// Cells per width.
+    pub groups: Vec<(usize, Vec<CellResult>)>,
+    /// Per width and time: fluctuations and mean losses.
+    pub rows: Vec<FluctuationRow>,
+    /// Power-law fit of the scan's quantity.
+    pub fit: Option<PowerLawFit>,
+    /// Per width: (n, mean, SE, replicas) of the fitted quantity.
+    pub data: Vec<(usize, f64, f64, usize)>,
+    /// C_f of the target.
+    pub cf: f64,
+}
+
+/// Folder of a scan: its label and the top 32 bits of the FNV-1a 64 hash of its config's JSON,
+/// so that figures sharing a scan share its cells, and a changed config never reuses stale ones.
+pub fn scan_dir(out: &Path, s: &NamedScan) -> PathBuf {
+    let text = serde_json::to_string(&s.scan).expect("a scan config serialises");
+    let mut h = fnv::FnvHasher::default();
+    h.write(text.as_bytes());
+    out.join("scans")
+        .join(format!("{}-{:08x}", s.label, h.finish() >> 32))
+}
+
+/// Loads the results of a finished scan.
+pub fn load(out: &Path, s: &NamedScan) -> Result<ScanData> {
+    let dir = scan_dir(out, s);
+    let cfg = s.scan.clone();
+    let groups = load_cells(&cfg, &dir);
+    let probe = probe_set(&cfg).with_context(|| format!("scan {}", s.label))?;
+    let rows = fluctuation_rows(&cfg, &groups, &probe);
+    let (fit, data) = fit_groups(&cfg, &groups, &probe);
+    let cf = SpinModel::new(cfg.base.dim, cfg.base.seed)
+        .with_context(|| format!("scan {}", s.label))?
+        .zero_network_loss();
+    Ok(ScanData {
+        alpha: s.alpha,
+        cfg,
+        groups,
+        rows,
+        fit,
+        data,
+        cf,
+    })
+}
+
+/// One line of the report: a claim, its prediction, the measurement and the verdict.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Claim {
+    /// Figure name.
+    pub figure: &'static str,
+    /// The claim.
+    pub claim: String,
+    /// The prediction.
+    pub prediction: String,
+    /// What was measured (its name).
+    pub quantity: String,
+    /// The measurement.
+    pub measured: Measured,
+    /// Settings it was measured at.
+    pub settings: String,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+/// A figure and its claims.
+pub struct FigureOutput {
+    /// What to draw.
+    pub figure: Figure,
+    /// Claims measured on it.
+    pub claims: Vec<Claim>,
+}
+
+/// The first scan of a figure that uses one.
+fn first<'a>(name: &str, data: &'a [ScanData]) -> Result<&'a ScanData> {
+    data.first()
+        .with_context(|| format!("figure {name}: its config lists no scan"))
+}
+
+/// One row of `figures/NAME.csv`.
+#[derive(Serialize)]
+struct PointRow<'a> {
+    series: &'a str,
+    x: String,
+    y: String,
+    y_low: String,
+    y_high: String,
+}
+
+/// CSV of exactly what is plotted: one row per point (`series,x,y,y_low,y_high`).
+pub fn figure_csv(fig: &Figure) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for ser in &fig.series {
+        for (k, (x, y)) in ser.points.iter().enumerate() {
+            let (y_low, y_high) = ser
+                .errors
+                .as_ref()
+                .and_then(|e| e.get(k))
+                .map(|(a, b)| (num(*a), num(*b)))
+                .unwrap_or_default();
+            w.serialize(PointRow {
+                series: &ser.label,
+                x: num(*x),
+                y: num(*y),
+                y_low,
+                y_high,
+            })?;
+        }
+    }
+    if fig.series.iter().all(|s| s.points.is_empty()) {
+        w.write_record(["series", "x", "y", "y_low", "y_high"])?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::configs::{FigureConfig, load_or_seed};
+    use std::collections::BTreeSet;
+
+    fn data_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("workspace root")
+            .join("data")
+    }
+
+    #[test]
+    fn registry_names_are_unique_and_in_report_order() {
+        assert_eq!(
+            names(),
+            [
+                "lln",
+                "scaling-gd",
+                "scaling-dim",
+                "relu",
+                "sgd-batch",
+                "clt",
+                "fit"
+            ]
+        );
+        assert!(spec("scaling-dim").is_some_and(|s| s.name == "scaling-dim"));
+        assert!(spec("nope").is_none());
+    }
+
+    #[test]
+    fn default_scans_are_valid() {
+        for s in REGISTRY {
+            let cfg = FigureConfig::default_for(s);
+            assert!(!cfg.quick.is_empty() && !cfg.full.is_empty(), "{}", s.name);
+            for n in cfg.quick.iter().chain(&cfg.full) {
+                n.scan.validate().unwrap();
+            }
+        }
+    }
+
+    /// The defaults of the specs are the committed configs (the refactor moved, not changed them).
+    #[test]
+    fn defaults_equal_the_committed_configs() {
+        for s in REGISTRY {
+            let path = data_dir().join("configs").join(format!("{}.json", s.name));
+            let committed: FigureConfig =
+                mf_stats::mf_core::output::read_json(&path).expect("committed config");
+            assert_eq!(committed, FigureConfig::default_for(s), "{}", s.name);
+        }
+    }
+
+    /// The folder names of the committed configs' full-scale scans are the committed folders
+    /// under `data/scans/` (the hash did not change), and the shared quick d = 5 scan keeps its
+    /// folder name.
+    #[test]
+    fn scan_dirs_of_the_committed_configs_are_the_committed_folders() {
+        let data = data_dir();
+        let mut dirs = BTreeSet::new();
+        for s in REGISTRY {
+            let cfg = load_or_seed(&data.join("configs"), s).unwrap();
+            for n in &cfg.full {
+                dirs.insert(scan_dir(Path::new(""), n));
+            }
+        }
+        let committed: BTreeSet<PathBuf> = std::fs::read_dir(data.join("scans"))
+            .unwrap()
+            .map(|e| Path::new("scans").join(e.unwrap().file_name()))
+            .collect();
+        assert_eq!(dirs, committed);
+        assert!(committed.contains(Path::new("scans/exact-d5-3efc3f98")));
+        let quick = (scaling_gd::SPEC.quick)();
+        assert_eq!(
+            scan_dir(Path::new("out"), &quick[0]),
+            Path::new("out/scans/exact-d5-102acfc6")
+        );
+    }
+
+    #[test]
+    fn building_without_scans_is_an_error_not_a_panic() {
+        for s in REGISTRY {
+            let e = (s.build)(&[]).err().expect("an error");
+            assert!(e.to_string().contains(s.name), "{}: {e}", s.name);
+        }
+    }
+
+    #[test]
+    fn figure_csv_quotes_labels_and_leaves_missing_intervals_empty() {
+        use crate::plot::{Series, Style};
+        let fig = Figure {
+            series: vec![
+                Series {
+                    label: "a, b".into(),
+                    points: vec![(1.0, 2.0)],
+                    errors: Some(vec![(1.5, 2.5)]),
+                    style: Style::Markers,
+                },
+                Series {
+                    label: "c".into(),
+                    points: vec![(3.0, f64::NAN)],
+                    errors: None,
+                    style: Style::Line,
+                },
+            ],
+            ..Figure::default()
+        };
+        assert_eq!(
+            figure_csv(&fig).unwrap(),
+            "series,x,y,y_low,y_high\n\"a, b\",1.0000e0,2.0000e0,1.5000e0,2.5000e0\nc,3.0000e0,nan,,\n"
+        );
+        assert_eq!(
+            figure_csv(&Figure::default()).unwrap(),
+            "series,x,y,y_low,y_high\n"
+        );
+    }
+}

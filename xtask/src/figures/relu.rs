@@ -1,0 +1,58 @@
+//! Figure 4 (`relu`): a single-hidden-layer ReLU network, final loss versus n.
+
+use super::common::{fit_claim, guides, scaling_series};
+use super::{FigureOutput, FigureSpec, ScanData, first};
+use crate::configs::named;
+use crate::plot::Figure;
+use anyhow::Result;
+use mf_stats::mf_core::{Mode, TrainConfig, UnitKind};
+use mf_stats::scan::{BatchScaling, FitQuantity, ScanConfig};
+
+/// The figure.
+pub const SPEC: FigureSpec = FigureSpec {
+    name: "relu",
+    description: "Single-hidden-layer ReLU network on the d = 25 target, online SGD with P = 8n: final relative loss versus n and its exponent.",
+    quick: || vec![named("relu-d25", relu_scan(&[16, 32, 64], 3, 20.0))],
+    full: || {
+        vec![named(
+            "relu-d25",
+            relu_scan(&[16, 32, 64, 128, 256], 4, 1000.0),
+        )]
+    },
+    build,
+};
+
+/// Online SGD of ReLU units at d = 25, P = 8n.
+fn relu_scan(widths: &[usize], replicas: u64, time: f64) -> ScanConfig {
+    let dt = 0.5;
+    let mut base = TrainConfig::new(UnitKind::Relu, 25, widths[0], (time / dt) as u64, dt, 1);
+    base.mode = Mode::Online;
+    base.test_size = 8192;
+    base.evals_per_decade = 6;
+    let mut s = ScanConfig::new(base, widths.to_vec(), replicas);
+    s.batch_scaling = Some(BatchScaling {
+        p0: 8.0,
+        exponent: 1.0,
+    });
+    s.quantity = FitQuantity::FinalRelativeTestLoss;
+    s.probe_size = 256;
+    s.bootstrap = 1000;
+    s
+}
+
+fn build(data: &[ScanData]) -> Result<FigureOutput> {
+    let d = first(SPEC.name, data)?;
+    let mut series = scaling_series(d, "ReLU, d = 25, online SGD", true);
+    series.extend(guides(d));
+    Ok(FigureOutput {
+        figure: Figure {
+            title: "Single-hidden-layer ReLU network, d = 25, online SGD".into(),
+            x_label: "width n".into(),
+            y_label: "final relative test loss".into(),
+            log_x: true,
+            log_y: true,
+            series,
+        },
+        claims: vec![fit_claim(SPEC.name, d, "ReLU units, online SGD")],
+    })
+}
