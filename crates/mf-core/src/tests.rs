@@ -814,12 +814,7 @@ fn the_reference_minimiser_reaches_the_minimum_of_a_known_quadratic() {
     assert!(report.loss_after < report.loss_before);
     let mut x = vec![0.0; len];
     net.to_flat(&mut x);
-    for j in 0..len {
-        assert!(
-            (x[j] - field.m[j]).abs() < 1e-9,
-            "θ_{j} = {} vs {}",
-            x[j],
-            field.m[j]
-        );
+    for (j, (xj, mj)) in x.iter().zip(&field.m).enumerate() {
+        assert!((xj - mj).abs() < 1e-9, "θ_{j} = {xj} vs {mj}");
     }
 }
