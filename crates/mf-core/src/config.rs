@@ -133,7 +133,26 @@ pub struct TrainConfig {
     /// Largest adaptive step; `None`: unbounded.
     #[serde(default)]
     pub dt_max: Option<f64>,
+    /// A second-order polish after the flow (exact mode): `--polish`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polish: Option<Polish>,
 }
+
+/// The polish after the flow: a descent-only second-order method on the finite-n exact loss
+/// until ‖v‖ ≤ `tol` (mean-field units, as `grad_norm`), the loss stops decreasing, or
+/// `max_iterations`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Polish {
+    /// Gradient tolerance on ‖v‖ = n‖∇ℓ‖ (`--polish-tol`).
+    pub tol: f64,
+    /// Iteration budget (`--polish-iterations`).
+    pub max_iterations: u64,
+}
+
+/// Default `--polish-tol`.
+pub const DEFAULT_POLISH_TOL: f64 = 1e-10;
+/// Default `--polish-iterations`.
+pub const DEFAULT_POLISH_ITERATIONS: u64 = 2000;
 
 fn default_tol() -> f64 {
     DEFAULT_TOL
@@ -165,6 +184,7 @@ impl TrainConfig {
             step_rule: None,
             tol: DEFAULT_TOL,
             dt_max: None,
+            polish: None,
         }
     }
 
@@ -278,6 +298,23 @@ impl TrainConfig {
             && !(m.is_finite() && m > 0.0)
         {
             return Err(TrainError::config("dt_max", "a finite number > 0"));
+        }
+        if let Some(p) = self.polish {
+            if self.mode != Mode::Exact {
+                return Err(TrainError::config(
+                    "polish",
+                    "used with --mode exact only (it minimises the exact population loss)",
+                ));
+            }
+            if !(p.tol.is_finite() && p.tol > 0.0) {
+                return Err(TrainError::config("polish_tol", "a finite number > 0"));
+            }
+            if p.max_iterations == 0 || p.max_iterations > 10_000_000 {
+                return Err(TrainError::config(
+                    "polish_iterations",
+                    "an integer in 1..=10000000",
+                ));
+            }
         }
         if self.mode == Mode::Exact && self.width > 16_384 {
             return Err(TrainError::config(

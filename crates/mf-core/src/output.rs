@@ -77,10 +77,22 @@ pub struct TraceRow {
     pub rejected: Option<u64>,
     /// Monte-Carlo test loss (exact mode, for comparison).
     pub mc_test_loss: Option<f64>,
+    /// ‖v‖, the Euclidean norm of the velocity v = −n∇ℓ (mean-field units) of the loss the run
+    /// descends: the exact population loss (exact), the training loss (gd, sgd), the test-set
+    /// estimate of the population loss (online).
+    #[serde(default)]
+    pub grad_norm: Option<f64>,
+    /// max_i |c_i|.
+    #[serde(default)]
+    pub max_abs_c: Option<f64>,
+    /// min over i ≠ j of |z_i − z_j|.
+    #[serde(default)]
+    pub min_pair_distance: Option<f64>,
 }
 
 /// CSV text of a trace: columns `step,time,test_loss,relative_test_loss,train_loss,batch_loss,
-/// dt,rejected,mc_test_loss`, one line per row; absent values are empty fields.
+/// dt,rejected,mc_test_loss,grad_norm,max_abs_c,min_pair_distance`, one line per row; absent
+/// values are empty fields.
 pub fn trace_csv(rows: &[TraceRow]) -> String {
     csv_text(rows).expect("a trace serialises")
 }
@@ -128,6 +140,9 @@ pub struct StateJson {
     pub step: u64,
     /// Mean-field time.
     pub time: f64,
+    /// The polished particles (`--polish`), same layout as `c`, `z` above.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub polished: Option<ParticlesJson>,
 }
 
 /// Splits the rows z_i into the named parts of `state.json` (see [`crate::Unit::state_parts`]):
@@ -156,6 +171,87 @@ pub fn state_parts(
     (z, other)
 }
 
+/// What the end of a run looks like (see [`crate::train::end_state`] for the rule).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndState {
+    /// The gradient is below the stationarity tolerance and the Hessian is positive
+    /// semi-definite within round-off (exact mode).
+    Stationary,
+    /// The loss is still falling while max|c_i| grows like a power of t: the loss approaches
+    /// an infimum at infinity (no minimiser at this width).
+    Diverging,
+    /// Neither: the flow is still on its way.
+    Running,
+}
+
+impl EndState {
+    /// Name as written in `summary.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stationary => "stationary",
+            Self::Diverging => "diverging",
+            Self::Running => "running",
+        }
+    }
+}
+
+/// The end-state diagnostics of a run (in `summary.json` and in scan cells).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EndDiagnostics {
+    /// ‖v‖ at the end (see [`TraceRow::grad_norm`]).
+    pub grad_norm: f64,
+    /// max_i |c_i| at the end.
+    pub max_abs_c: f64,
+    /// min_{i≠j} |z_i − z_j| at the end.
+    pub min_pair_distance: f64,
+    /// Smallest eigenvalue of H = n∇²ℓ at the end (exact mode).
+    pub hessian_min_eigenvalue: Option<f64>,
+    /// Largest |eigenvalue| of H (the scale of the round-off allowance).
+    #[serde(default)]
+    pub hessian_max_abs_eigenvalue: Option<f64>,
+    /// The end state.
+    pub end_state: EndState,
+    /// Why that end state, in words (the numbers the rule saw).
+    #[serde(default)]
+    pub end_state_reason: String,
+}
+
+/// The particles of a state in the layout of `state.json` (`c`, `z` and the unit's other
+/// parts).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParticlesJson {
+    /// Charges c_i.
+    pub c: Vec<f64>,
+    /// The part `z` of every z_i.
+    pub z: Vec<Vec<f64>>,
+    /// The other parts by name (`b` for relu).
+    #[serde(flatten)]
+    pub parts: BTreeMap<String, serde_json::Value>,
+}
+
+/// What the polish (a minimiser after the flow) did. A lower bound on lim ℓ_n(t), never a point
+/// of the flow.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolishReport {
+    /// The minimiser's name.
+    pub polish_method: String,
+    /// Exact loss after the polish.
+    pub polished_test_loss: f64,
+    /// polished_test_loss / C_f.
+    pub polished_relative_test_loss: f64,
+    /// Iterations taken.
+    pub polish_iterations: u64,
+    /// ‖v‖ after the polish.
+    pub polish_grad_norm: f64,
+    /// max|c_i| after the polish.
+    pub polish_max_abs_c: f64,
+    /// Why it stopped: `converged` (‖v‖ ≤ --polish-tol), `stalled` (the loss stopped
+    /// decreasing; `no-decrease` when it could not decrease it at all: the flow's state is
+    /// kept) or `budget`.
+    pub polish_stop: String,
+}
+
 /// `summary.json`: the full config and the headline numbers of a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -181,6 +277,12 @@ pub struct Summary {
     pub time: f64,
     /// Wall-clock seconds of the run (all sittings).
     pub wall_seconds: f64,
+    /// End-state diagnostics (after a completed run).
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<EndDiagnostics>,
+    /// The polish, when asked for (`--polish`).
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub polish: Option<PolishReport>,
 }
 
 /// Everything needed to continue a run bit for bit.

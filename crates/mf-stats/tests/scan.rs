@@ -186,6 +186,9 @@ fn variance_fit_recovers_a_known_exponent() {
                             dt: None,
                             rejected: None,
                             mc_test_loss: None,
+                            grad_norm: None,
+                            max_abs_c: None,
+                            min_pair_distance: None,
                         }],
                         probe: vec![ProbeRow {
                             step: 1,
@@ -194,6 +197,10 @@ fn variance_fit_recovers_a_known_exponent() {
                         }],
                         final_c: vec![],
                         final_z: vec![],
+                        end: None,
+                        polish: None,
+                        polished_c: None,
+                        polished_z: None,
                     }
                 })
                 .collect();

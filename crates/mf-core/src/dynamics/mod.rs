@@ -17,6 +17,7 @@
 
 mod backtracking;
 mod bogacki_shampine;
+pub mod dense;
 mod euler;
 mod euler_heun;
 pub mod field;

@@ -3,8 +3,8 @@
 use super::Trainer;
 use crate::error::TrainError;
 use crate::output::{
-    CheckpointFile, StateJson, Summary, TargetJson, state_parts, trace_csv, write_atomic,
-    write_json,
+    CheckpointFile, ParticlesJson, StateJson, Summary, TargetJson, state_parts, trace_csv,
+    write_atomic, write_json,
 };
 use std::path::Path;
 
@@ -15,7 +15,16 @@ impl Trainer {
         let spec = self.unit().spec();
         let target = self.target();
         let model = target.spin_model();
-        let (z, parts) = state_parts(&self.network().z_rows(), &self.unit().state_parts(cfg.dim));
+        let layout = self.unit().state_parts(cfg.dim);
+        let (z, parts) = state_parts(&self.network().z_rows(), &layout);
+        let polished = self.polished().map(|(_, net)| {
+            let (z, parts) = state_parts(&net.z_rows(), &layout);
+            ParticlesJson {
+                c: net.c.clone(),
+                z,
+                parts,
+            }
+        });
         StateJson {
             units: spec.name,
             dim: cfg.dim,
@@ -31,6 +40,7 @@ impl Trainer {
             test_loss: self.trace().last().map(|r| r.test_loss).unwrap_or(f64::NAN),
             step: self.step(),
             time: self.time(),
+            polished,
         }
     }
 
@@ -50,6 +60,8 @@ impl Trainer {
             steps: self.step(),
             time: self.time(),
             wall_seconds,
+            end: self.end_diagnostics().cloned(),
+            polish: self.polished().map(|(r, _)| r.clone()),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! rule: each step aims at a grid point t* = kΔt (the next one for fixed-step rules, the next
 //! evaluation for adaptive ones), t ← t + h, and t = t* exactly once the step lands there.
 
+pub mod end_state;
 mod files;
 mod source;
 
@@ -16,8 +17,8 @@ use crate::dynamics::{
 };
 use crate::error::TrainError;
 use crate::exact::{ExactRbf, ExactWorkspace};
-use crate::network::Network;
-use crate::output::{Checkpoint, TraceRow};
+use crate::network::{Network, Velocity};
+use crate::output::{Checkpoint, EndDiagnostics, PolishReport, TraceRow};
 use crate::points::PointSet;
 use crate::schedule::next_eval;
 use crate::streams::{Purpose, StreamRng, stream, stream_from_state, stream_state};
@@ -52,6 +53,12 @@ pub struct Trainer {
     trace: Vec<TraceRow>,
     initial_test_loss: f64,
     par: Par,
+    /// Velocity buffer of the evaluations' diagnostics.
+    eval_vel: Velocity,
+    /// End-state diagnostics, once [`Trainer::finish`] ran.
+    end: Option<EndDiagnostics>,
+    /// The polish and the polished particles, once [`Trainer::polish`] ran.
+    polished: Option<(PolishReport, Network)>,
 }
 
 /// Checks that `unit` is the unit `config` names: the shipped unit with the config's
@@ -181,7 +188,11 @@ impl Trainer {
             config.points_per_step().max(config.test_size),
         );
         let stepper = stepper_for(&config, &net, target.zero_network_loss());
+        let eval_vel = Velocity::zeros(net.width(), net.param_dim());
         Ok(Self {
+            eval_vel,
+            end: None,
+            polished: None,
             stepper,
             config,
             unit,
@@ -428,6 +439,13 @@ impl Trainer {
             .train_set()
             .map(|t| loss(self.unit.as_ref(), &self.net, t, &mut self.ws, par));
         let cf = self.target.zero_network_loss();
+        let grad_norm = {
+            let mut field =
+                self.source
+                    .objective_field(self.unit.as_ref(), &self.test, &mut self.ws, par);
+            crate::dynamics::Field::velocity(&mut field, &self.net, &mut self.eval_vel);
+            self.eval_vel.norm()
+        };
         let adaptive = self.stepper.state();
         let last_dt = adaptive.map(|_| {
             let prev = self.trace.last().map(|r| (r.step, r.time));
@@ -446,6 +464,9 @@ impl Trainer {
             dt: last_dt,
             rejected: adaptive.map(|a| a.rejected),
             mc_test_loss,
+            grad_norm: Some(grad_norm),
+            max_abs_c: Some(self.net.max_abs_c()),
+            min_pair_distance: Some(self.net.min_pair_distance()),
         });
         if !test_loss.is_finite() || test_loss > DIVERGENCE_FACTOR * self.initial_test_loss.max(cf)
         {
@@ -476,6 +497,105 @@ impl Trainer {
             })?;
         let report = minimiser.minimise(&mut net, &mut field, rule);
         Ok((net, report))
+    }
+
+    /// Computes the end-state diagnostics of the current state (‖v‖, max|c|, min pair distance,
+    /// in exact mode the extreme eigenvalues of H = n∇²ℓ) and its end state (module
+    /// [`end_state`]); kept for `summary.json`.
+    pub fn finish(&mut self) -> &EndDiagnostics {
+        let par = self.par;
+        let (n, q) = (self.net.width(), self.net.param_dim());
+        let big = n * (q + 1);
+        let mut field =
+            self.source
+                .objective_field(self.unit.as_ref(), &self.test, &mut self.ws, par);
+        crate::dynamics::Field::velocity(&mut field, &self.net, &mut self.eval_vel);
+        let grad_norm = self.eval_vel.norm();
+        // the Hessian's extreme eigenvalues, where the field has a Hessian (exact mode)
+        let hessian = {
+            let mut h = faer::Mat::<f64>::zeros(big, big);
+            crate::dynamics::Field::hessian(&mut field, &self.net, h.as_mut())
+                .and_then(|_| crate::dynamics::dense::symmetric_eigenvalues(h.as_ref(), par))
+                .and_then(|ev| {
+                    let lo = *ev.first()?;
+                    let hi = ev.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                    Some((lo, hi))
+                })
+        };
+        let (state, reason) = end_state::end_state(
+            &self.trace,
+            grad_norm,
+            big,
+            self.target.zero_network_loss(),
+            hessian,
+        );
+        self.end.insert(EndDiagnostics {
+            grad_norm,
+            max_abs_c: self.net.max_abs_c(),
+            min_pair_distance: self.net.min_pair_distance(),
+            hessian_min_eigenvalue: hessian.map(|h| h.0),
+            hessian_max_abs_eigenvalue: hessian.map(|h| h.1),
+            end_state: state,
+            end_state_reason: reason,
+        })
+    }
+
+    /// The end-state diagnostics, once [`Trainer::finish`] ran.
+    pub fn end_diagnostics(&self) -> Option<&EndDiagnostics> {
+        self.end.as_ref()
+    }
+
+    /// Polishes the current state with `minimiser` on the exact population loss (exact mode
+    /// only) and keeps the result beside the flow's state (the run's particles and time do
+    /// not change): a lower bound on lim ℓ_n(t), never a point of the flow. A minimiser that
+    /// cannot decrease the loss leaves the flow's state as the polished one and says so
+    /// (`polish_stop = "no-decrease"`).
+    pub fn polish(
+        &mut self,
+        minimiser: &mut dyn Minimiser,
+        rule: &StopRule,
+    ) -> Result<&PolishReport, TrainError> {
+        if self.config.mode != Mode::Exact {
+            return Err(TrainError::config(
+                "polish",
+                "used with --mode exact only (it minimises the exact population loss)",
+            ));
+        }
+        let (mut net, report) = self.minimise(minimiser, rule)?;
+        let improved = report.loss_after < report.loss_before && net.is_finite();
+        if !improved {
+            net = self.net.clone();
+        }
+        let (loss, grad) = {
+            let (ex, ws) = self.source.exact().expect("exact mode");
+            let l = ex.velocity(&net, ws, &mut self.eval_vel, self.par);
+            (l, self.eval_vel.norm())
+        };
+        let stop = if !improved {
+            "no-decrease"
+        } else {
+            match report.stop {
+                crate::dynamics::Stop::Converged => "converged",
+                crate::dynamics::Stop::Stalled => "stalled",
+                crate::dynamics::Stop::Budget => "budget",
+            }
+        };
+        let out = PolishReport {
+            polish_method: minimiser.name().to_string(),
+            polished_test_loss: loss,
+            polished_relative_test_loss: loss / self.target.zero_network_loss(),
+            polish_iterations: report.iterations,
+            polish_grad_norm: grad,
+            polish_max_abs_c: net.max_abs_c(),
+            polish_stop: stop.to_string(),
+        };
+        let (r, _) = self.polished.insert((out, net));
+        Ok(r)
+    }
+
+    /// The polish report and the polished particles, once [`Trainer::polish`] ran.
+    pub fn polished(&self) -> Option<(&PolishReport, &Network)> {
+        self.polished.as_ref().map(|(r, n)| (r, n))
     }
 
     /// Replaces the step rule (chosen from `config.step_rule` by default) with `stepper`: the
@@ -550,6 +670,18 @@ fn stepper_for(config: &TrainConfig, net: &Network, cf: f64) -> Box<dyn Stepper>
             net, config.dt, h_max, config.tol, floor,
         )),
     }
+}
+
+/// The minimiser and stop rule of a config's polish.
+pub fn polish_minimiser(p: &crate::config::Polish) -> (Box<dyn Minimiser>, StopRule) {
+    (
+        Box::new(crate::dynamics::SteepestDescent),
+        StopRule {
+            grad_tol: p.tol,
+            max_iterations: p.max_iterations,
+            ..StopRule::default()
+        },
+    )
 }
 
 /// The 3-spin target of a config: coefficients from the target stream of its seed.

@@ -126,6 +126,31 @@ impl Source {
         }
     }
 
+    /// The field of the loss the run descends, for diagnostics: the exact population loss, the
+    /// training loss (gd, sgd) or the test-set estimate of the population loss (online).
+    pub fn objective_field<'a>(
+        &'a mut self,
+        unit: &'a dyn Unit,
+        test: &'a PointSet,
+        ws: &'a mut Workspace,
+        par: Par,
+    ) -> StepField<'a> {
+        let points = match self {
+            Self::Exact(e) => {
+                let (ex, ews) = &mut **e;
+                return StepField::Exact(ExactField { ex, ws: ews, par });
+            }
+            Self::Train(t) | Self::Minibatch { train: t, .. } => &*t,
+            Self::Online(_) => test,
+        };
+        StepField::Sampled(SampledField {
+            unit,
+            points,
+            ws,
+            par,
+        })
+    }
+
     /// The training set (gd, sgd).
     pub fn train_set(&self) -> Option<&PointSet> {
         match self {

@@ -40,6 +40,18 @@ pub struct CellResult {
     pub final_c: Vec<f64>,
     /// Final unit parameters z_i.
     pub final_z: Vec<Vec<f64>>,
+    /// End-state diagnostics of the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<mf_core::output::EndDiagnostics>,
+    /// The polish (`--polish`): its report, and the polished charges and parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polish: Option<mf_core::output::PolishReport>,
+    /// Polished charges c_i (`--polish`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polished_c: Option<Vec<f64>>,
+    /// Polished unit parameters z_i (`--polish`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polished_z: Option<Vec<Vec<f64>>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -123,6 +135,10 @@ mod tests {
             }],
             final_c: vec![1.0, 2.0, 3.0],
             final_z: vec![vec![0.5]; 3],
+            end: None,
+            polish: None,
+            polished_c: None,
+            polished_z: None,
         };
         write_cell(&dir, &cell).unwrap();
         assert_eq!(read_cell(&dir, 3, 1), Some(cell));

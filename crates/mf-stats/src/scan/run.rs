@@ -57,6 +57,19 @@ pub fn run_cell(
         Ok(())
     })
     .map_err(|source| ScanError::Cell { n, replica, source })?;
+    let end = t.finish().clone();
+    let polish = match t.config().polish {
+        Some(p) => {
+            let (mut m, rule) = mf_core::train::polish_minimiser(&p);
+            let r = t
+                .polish(m.as_mut(), &rule)
+                .map_err(|source| ScanError::Cell { n, replica, source })?
+                .clone();
+            Some(r)
+        }
+        None => None,
+    };
+    let polished = t.polished().map(|(_, net)| (net.c.clone(), net.z_rows()));
     Ok(CellResult {
         n,
         replica,
@@ -65,6 +78,10 @@ pub fn run_cell(
         probe: rows,
         final_c: t.network().c.clone(),
         final_z: (0..n).map(|i| t.network().z_row(i)).collect(),
+        end: Some(end),
+        polish,
+        polished_c: polished.as_ref().map(|p| p.0.clone()),
+        polished_z: polished.map(|p| p.1),
     })
 }
 

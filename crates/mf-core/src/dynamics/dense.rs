@@ -1,0 +1,168 @@
+//! Dense linear algebra of the implicit step and the diagnostics, through faer's low-level
+//! routines with an explicit parallelism (never faer's global setting), so every result is a
+//! function of the inputs and the given `Par`.
+
+use faer::diag::Diag;
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::lu::partial_pivoting::{factor, solve};
+use faer::perm::PermRef;
+use faer::{Conj, Mat, MatMut, MatRef, Par};
+
+/// An LU factorisation with partial pivoting, P A = L U, reused for several right-hand sides.
+#[derive(Debug)]
+pub struct DenseLu {
+    lu: Mat<f64>,
+    fwd: Vec<usize>,
+    bwd: Vec<usize>,
+    par: Par,
+}
+
+/// The matrix is singular (or not finite) to working precision.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Singular {
+    /// |u_ii| min / max over the diagonal of U.
+    pub pivot_ratio: f64,
+}
+
+impl DenseLu {
+    /// Buffers for N × N matrices.
+    pub fn new(n: usize, par: Par) -> Self {
+        Self {
+            lu: Mat::zeros(n, n),
+            fwd: vec![0; n],
+            bwd: vec![0; n],
+            par,
+        }
+    }
+
+    /// Factorises `a`; `Err` when a pivot is zero, not finite, or below 1e-14 of the largest
+    /// (the solves would amplify round-off beyond use).
+    pub fn factor(&mut self, a: MatRef<'_, f64>) -> Result<(), Singular> {
+        let n = a.nrows();
+        self.lu.copy_from(a);
+        let mut buf = MemBuffer::new(factor::lu_in_place_scratch::<usize, f64>(
+            n,
+            n,
+            self.par,
+            Default::default(),
+        ));
+        factor::lu_in_place(
+            self.lu.as_mut(),
+            &mut self.fwd,
+            &mut self.bwd,
+            self.par,
+            MemStack::new(&mut buf),
+            Default::default(),
+        );
+        let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
+        for i in 0..n {
+            let u = self.lu[(i, i)].abs();
+            lo = lo.min(u);
+            hi = hi.max(u);
+        }
+        let ratio = lo / hi;
+        if !(ratio.is_finite() && ratio > 1e-14) {
+            return Err(Singular { pivot_ratio: ratio });
+        }
+        Ok(())
+    }
+
+    /// Solves A x = b in place (`b` has N rows, any number of columns).
+    pub fn solve_in_place(&self, b: MatMut<'_, f64>) {
+        let n = self.lu.nrows();
+        let k = b.ncols();
+        let mut buf = MemBuffer::new(solve::solve_in_place_scratch::<usize, f64>(n, k, self.par));
+        // SAFETY-free: the permutation arrays come from `lu_in_place`
+        let perm = PermRef::new_checked(&self.fwd, &self.bwd, n);
+        solve::solve_in_place_with_conj(
+            self.lu.as_ref(),
+            self.lu.as_ref(),
+            perm,
+            Conj::No,
+            b,
+            self.par,
+            MemStack::new(&mut buf),
+        );
+    }
+
+    /// Solves A x = b for one vector in place.
+    pub fn solve_vec(&self, b: &mut [f64]) {
+        let n = b.len();
+        self.solve_in_place(MatMut::from_column_major_slice_mut(b, n, 1));
+    }
+}
+
+/// The eigenvalues of the symmetric matrix `a` (lower triangle read), in increasing order.
+pub fn symmetric_eigenvalues(a: MatRef<'_, f64>, par: Par) -> Option<Vec<f64>> {
+    use faer::linalg::evd;
+    let n = a.nrows();
+    let mut s = Diag::<f64>::zeros(n);
+    let mut buf = MemBuffer::new(evd::self_adjoint_evd_scratch::<f64>(
+        n,
+        evd::ComputeEigenvectors::No,
+        par,
+        Default::default(),
+    ));
+    evd::self_adjoint_evd(
+        a,
+        s.as_mut(),
+        None,
+        par,
+        MemStack::new(&mut buf),
+        Default::default(),
+    )
+    .ok()?;
+    let mut v: Vec<f64> = s.column_vector().iter().copied().collect();
+    v.sort_by(|x, y| x.total_cmp(y));
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lu_solves_a_known_system_and_flags_a_singular_one() {
+        let n = 40;
+        // a symmetric indefinite matrix with known solution x_j = sin j
+        let a = Mat::from_fn(n, n, |i, j| {
+            if i == j {
+                (i as f64) - 15.5
+            } else {
+                1.0 / (1.0 + (i as f64 - j as f64).abs())
+            }
+        });
+        let x: Vec<f64> = (0..n).map(|j| (j as f64).sin()).collect();
+        let mut b: Vec<f64> = (0..n)
+            .map(|i| (0..n).map(|j| a[(i, j)] * x[j]).sum())
+            .collect();
+        for par in [Par::Seq, Par::rayon(2)] {
+            let mut lu = DenseLu::new(n, par);
+            lu.factor(a.as_ref()).unwrap();
+            let mut y = b.clone();
+            lu.solve_vec(&mut y);
+            for j in 0..n {
+                assert!((y[j] - x[j]).abs() < 1e-12, "{j}: {} vs {}", y[j], x[j]);
+            }
+        }
+        b.clear();
+        let sing = Mat::from_fn(n, n, |i, j| ((i + 1) * (j + 1)) as f64);
+        assert!(DenseLu::new(n, Par::Seq).factor(sing.as_ref()).is_err());
+    }
+
+    #[test]
+    fn eigenvalues_of_a_known_matrix() {
+        // the second-difference matrix: λ_k = 2 − 2 cos(kπ/(n+1))
+        let n = 30;
+        let a = Mat::from_fn(n, n, |i, j| match i.abs_diff(j) {
+            0 => 2.0,
+            1 => -1.0,
+            _ => 0.0,
+        });
+        let ev = symmetric_eigenvalues(a.as_ref(), Par::Seq).unwrap();
+        for (k, v) in ev.iter().enumerate() {
+            let want = 2.0 - 2.0 * ((k + 1) as f64 * std::f64::consts::PI / (n + 1) as f64).cos();
+            assert!((v - want).abs() < 1e-13, "{k}: {v} vs {want}");
+        }
+    }
+}
