@@ -3,7 +3,9 @@
 use crate::CliError;
 use clap::Args;
 use mf_stats::ScanError;
-use mf_stats::mf_core::config::{DEFAULT_TOL, StepRule};
+use mf_stats::mf_core::config::{
+    DEFAULT_POLISH_ITERATIONS, DEFAULT_POLISH_TOL, DEFAULT_TOL, Polish, StepRule,
+};
 use mf_stats::mf_core::{InitC, InitZ, Mode, TrainConfig, TrainError, UnitKind};
 
 /// Flags defining a run (except its width and output).
@@ -53,10 +55,11 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 10)]
     pub evals_per_decade: u32,
     /// Time stepping: fixed (Euler, step --dt) or heun (second order, step --dt); exact mode
-    /// only: adaptive (Bogacki–Shampine 3(2), the default there), euler-heun (Euler with an
-    /// embedded error estimate, one evaluation per step) or backtracking (descent-only Euler,
-    /// the baseline).
-    #[arg(long, value_parser = ["fixed", "heun", "adaptive", "euler-heun", "backtracking"])]
+    /// only: adaptive (Bogacki–Shampine 3(2), the default there), implicit (stiff: Rosenbrock
+    /// RODAS3 with the exact Hessian, steps limited by the tolerance, not by stability),
+    /// euler-heun (Euler with an embedded error estimate, one evaluation per step) or
+    /// backtracking (descent-only Euler, the baseline).
+    #[arg(long, value_parser = ["fixed", "heun", "adaptive", "implicit", "euler-heun", "backtracking"])]
     pub step_rule: Option<String>,
     /// Local-error tolerance of adaptive steps.
     #[arg(long, default_value_t = DEFAULT_TOL, allow_negative_numbers = true)]
@@ -64,6 +67,16 @@ pub struct RunArgs {
     /// Largest adaptive step (default: unbounded).
     #[arg(long, allow_negative_numbers = true)]
     pub dt_max: Option<f64>,
+    /// After the flow, polish the state with a descent-only second-order method on the exact
+    /// loss (exact mode): writes polished_* in summary.json and `polished` in state.json.
+    #[arg(long)]
+    pub polish: bool,
+    /// Gradient tolerance of the polish on ‖v‖ = n‖∇ℓ‖ (mean-field units, as grad_norm).
+    #[arg(long, allow_negative_numbers = true)]
+    pub polish_tol: Option<f64>,
+    /// Iteration budget of the polish.
+    #[arg(long)]
+    pub polish_iterations: Option<u64>,
 }
 
 fn required<T: Copy>(v: Option<T>, flag: &str, allowed: &str) -> Result<T, CliError> {
@@ -136,7 +149,28 @@ impl RunArgs {
             .map(|r| StepRule::parse(r).expect("clap checked"));
         cfg.tol = self.tol;
         cfg.dt_max = self.dt_max;
+        cfg.polish = self.polish_config()?;
         Ok(cfg)
+    }
+}
+
+impl RunArgs {
+    /// The polish of `--polish [--polish-tol T] [--polish-iterations K]` (`None` without
+    /// `--polish`; the tolerance and budget flags need it).
+    pub fn polish_config(&self) -> Result<Option<Polish>, CliError> {
+        if !self.polish {
+            if self.polish_tol.is_some() {
+                return Err(CliError::flag("--polish-tol", "given with --polish"));
+            }
+            if self.polish_iterations.is_some() {
+                return Err(CliError::flag("--polish-iterations", "given with --polish"));
+            }
+            return Ok(None);
+        }
+        Ok(Some(Polish {
+            tol: self.polish_tol.unwrap_or(DEFAULT_POLISH_TOL),
+            max_iterations: self.polish_iterations.unwrap_or(DEFAULT_POLISH_ITERATIONS),
+        }))
     }
 }
 

@@ -39,13 +39,20 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         let until =
             steps_for(args.run.steps, args.run.time, dt)?.unwrap_or(file.checkpoint.config.steps);
         let mut t = Trainer::from_checkpoint(file.checkpoint, Par::rayon(0)).map_err(to_cli)?;
-        if until < t.step() {
+        if until < t.grid_position() {
             return Err(CliError::flag(
                 "--steps",
-                format!("at least the {} steps already taken", t.step()),
+                format!(
+                    "at least the {} steps of Δt already taken (t = {})",
+                    t.grid_position(),
+                    t.time()
+                ),
             ));
         }
         t.set_steps(until);
+        if let Some(p) = args.run.polish_config()? {
+            t.set_polish(Some(p)).map_err(to_cli)?;
+        }
         (t, dir.clone(), file.wall_seconds, until)
     } else {
         let width = args
@@ -88,6 +95,25 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     );
     bar.finish_and_clear();
     result.map_err(to_cli)?;
+    let end = trainer.finish().clone();
+    eprintln!(
+        "end state: {} ({})",
+        end.end_state.as_str(),
+        end.end_state_reason
+    );
+    if let Some(p) = trainer.config().polish {
+        let (mut minimiser, rule) = mf_stats::mf_core::train::polish_minimiser(&p);
+        let r = trainer.polish(minimiser.as_mut(), &rule).map_err(to_cli)?;
+        eprintln!(
+            "polish ({}): relative loss {:e} after {} iterations, ‖v‖ = {:e}, stop: {}",
+            r.polish_method,
+            r.polished_relative_test_loss,
+            r.polish_iterations,
+            r.polish_grad_norm,
+            r.polish_stop
+        );
+    }
+    write_run_files(&dir, &trainer, wall0 + start.elapsed().as_secs_f64()).map_err(to_cli)?;
     let last = trainer.trace().last().expect("evaluated");
     eprintln!(
         "step {} t={} test_loss={:e} relative_test_loss={:e}; files in {}",

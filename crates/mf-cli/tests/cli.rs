@@ -70,6 +70,12 @@ fn target_prints_the_contract_fields() {
     );
 }
 
+/// `args` with one more flag.
+fn with(mut args: Vec<&'static str>, flag: &'static str) -> Vec<&'static str> {
+    args.push(flag);
+    args
+}
+
 #[test]
 fn bad_input_is_one_line_naming_the_flag_with_status_2() {
     // a valid `mf train` with one flag changed (or added) per case
@@ -116,6 +122,33 @@ fn bad_input_is_one_line_naming_the_flag_with_status_2() {
         (train(&[("--out", "/proc/forbidden/x")]), "--out"),
         (train(&[("--units", "relu"), ("--mode", "exact")]), "--mode"),
         (train(&[("--step-rule", "adaptive")]), "--step-rule"),
+        (train(&[("--step-rule", "implicit")]), "--step-rule"),
+        (with(train(&[]), "--polish"), "--polish"),
+        (
+            with(
+                train(&[("--mode", "exact"), ("--polish-tol", "0")]),
+                "--polish",
+            ),
+            "--polish-tol",
+        ),
+        (
+            with(
+                train(&[("--mode", "exact"), ("--polish-tol", "-0.001")]),
+                "--polish",
+            ),
+            "--polish-tol",
+        ),
+        (
+            train(&[("--mode", "exact"), ("--polish-tol", "1e-8")]),
+            "--polish-tol",
+        ),
+        (
+            with(
+                train(&[("--mode", "exact"), ("--polish-iterations", "0")]),
+                "--polish",
+            ),
+            "--polish-iterations",
+        ),
     ] {
         let o = mf(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));

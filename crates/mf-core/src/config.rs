@@ -37,12 +37,18 @@ pub enum StepRule {
     EulerHeun,
     /// Heun's second-order rule with the fixed step Δt (every mode).
     Heun,
+    /// The stiff rule: linearly implicit Rosenbrock RODAS3 with the exact Hessian, step limited
+    /// by the local error, not by stability (exact mode only).
+    Implicit,
 }
 
 impl StepRule {
     /// True for the rules that choose their own steps (exact mode only).
     pub fn is_adaptive(self) -> bool {
-        matches!(self, Self::Adaptive | Self::Backtracking | Self::EulerHeun)
+        matches!(
+            self,
+            Self::Adaptive | Self::Backtracking | Self::EulerHeun | Self::Implicit
+        )
     }
 
     /// Parses a `--step-rule` value.
@@ -53,6 +59,7 @@ impl StepRule {
             "backtracking" => Some(Self::Backtracking),
             "euler-heun" => Some(Self::EulerHeun),
             "heun" => Some(Self::Heun),
+            "implicit" => Some(Self::Implicit),
             _ => None,
         }
     }

@@ -818,3 +818,87 @@ fn the_reference_minimiser_reaches_the_minimum_of_a_known_quadratic() {
         assert!((xj - mj).abs() < 1e-9, "θ_{j} = {xj} vs {mj}");
     }
 }
+
+#[test]
+fn the_implicit_rule_agrees_with_the_adaptive_one_and_does_not_depend_on_threads() {
+    use crate::config::StepRule;
+    // the accuracy target: at t = 1000 (n = 32, d = 5, c(0) = 0) the two rules agree to
+    // 1e-4 relative (measured: 3e-6)
+    let cfg = |rule: StepRule| {
+        let mut c = exact_config(32, 2000, 0.5);
+        c.init_c = InitC::Zero;
+        c.step_rule = Some(rule);
+        c
+    };
+    let adaptive = final_loss(cfg(StepRule::Adaptive));
+    let implicit = final_loss(cfg(StepRule::Implicit));
+    assert!(
+        ((implicit - adaptive) / adaptive).abs() < 1e-4,
+        "{implicit} vs {adaptive}"
+    );
+    // the same bits on 1 and 2 threads (Hessian, LU and solves included)
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut c = cfg(StepRule::Implicit);
+            c.steps = 200;
+            let mut t = Trainer::new(c, Par::rayon(0)).unwrap();
+            t.run(200, &mut |_| {}, &mut |_| Ok(())).unwrap();
+            bits(&t)
+        })
+    };
+    assert_eq!(run(1), run(2));
+}
+
+#[test]
+fn a_run_ends_with_its_diagnostics_and_a_polish_that_does_not_raise_the_loss() {
+    use crate::config::{Polish, StepRule};
+    let mut c = exact_config(8, 400, 0.5);
+    c.init_c = InitC::Zero;
+    c.step_rule = Some(StepRule::Implicit);
+    c.polish = Some(Polish {
+        tol: 1e-10,
+        max_iterations: 50,
+    });
+    let mut t = Trainer::new(c, Par::Seq).unwrap();
+    t.run(400, &mut |_| {}, &mut |_| Ok(())).unwrap();
+    let last = t.trace().last().unwrap().clone();
+    assert!(last.grad_norm.unwrap() > 0.0 && last.max_abs_c.unwrap() > 0.0);
+    assert_eq!(last.max_abs_c, Some(t.network().max_abs_c()));
+    let end = t.finish().clone();
+    assert!(
+        end.hessian_min_eigenvalue.is_some(),
+        "exact mode has a Hessian"
+    );
+    assert!(!end.end_state_reason.is_empty());
+    let (mut m, rule) = crate::train::polish_minimiser(&t.config().polish.unwrap());
+    let r = t.polish(m.as_mut(), &rule).unwrap().clone();
+    assert!(r.polished_test_loss <= last.test_loss, "{r:?}");
+    // the flow's state is untouched; state.json carries both
+    assert_eq!(t.trace().last().unwrap().test_loss, last.test_loss);
+    let json = serde_json::to_value(t.state_json()).unwrap();
+    assert_eq!(json["polished"]["c"].as_array().unwrap().len(), 8);
+    let s = serde_json::to_value(t.summary(0.0)).unwrap();
+    for k in [
+        "grad_norm",
+        "max_abs_c",
+        "min_pair_distance",
+        "hessian_min_eigenvalue",
+        "end_state",
+        "polished_test_loss",
+        "polished_relative_test_loss",
+        "polish_iterations",
+    ] {
+        assert!(!s[k].is_null(), "summary.json lacks {k}");
+    }
+    // outside exact mode the polish is refused with the flag named
+    let mut g = small_config(UnitKind::Rbf, Mode::Gd);
+    g.polish = Some(Polish {
+        tol: 1e-8,
+        max_iterations: 10,
+    });
+    assert!(g.validate().unwrap_err().to_string().contains("--polish"));
+}

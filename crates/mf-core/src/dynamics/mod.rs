@@ -6,7 +6,8 @@
 //!   ([`crate::exact::ExactField`]: RBF units on the sphere);
 //! - a **stepper** ([`Stepper`]): one rule that advances the state by one step and reports the
 //!   step it took — fixed-step [`ForwardEuler`] and [`Heun`], adaptive [`BogackiShampine`],
-//!   [`EulerHeun`], [`BacktrackingEuler`];
+//!   [`EulerHeun`], [`BacktrackingEuler`], and the stiff [`Rodas3`] (linearly implicit, with
+//!   the field's Hessian);
 //! - a **minimiser** ([`Minimiser`]): descent on the loss without a time axis (the polish), e.g.
 //!   [`SteepestDescent`].
 //!
@@ -23,6 +24,7 @@ mod euler_heun;
 pub mod field;
 mod heun;
 pub mod minimiser;
+mod rodas3;
 pub mod sampled;
 pub mod stepper;
 
@@ -34,6 +36,7 @@ pub use euler_heun::EulerHeun;
 pub use field::Field;
 pub use heun::Heun;
 pub use minimiser::{MinimiseReport, Minimiser, SteepestDescent, Stop, StopRule};
+pub use rodas3::Rodas3;
 pub use sampled::{
     SampledField, Workspace, chunk_len, loss, outputs, reference_velocity, velocity,
 };

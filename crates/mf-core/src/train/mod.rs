@@ -13,7 +13,7 @@ mod source;
 use crate::config::{Mode, StepRule, TrainConfig};
 use crate::dynamics::{
     BacktrackingEuler, BogackiShampine, EulerHeun, ForwardEuler, Heun, MinimiseReport, Minimiser,
-    StepError, StepOutcome, Stepper, StopRule, Workspace, loss,
+    Rodas3, StepError, StepOutcome, Stepper, StopRule, Workspace, loss,
 };
 use crate::error::TrainError;
 use crate::exact::{ExactRbf, ExactWorkspace};
@@ -187,7 +187,7 @@ impl Trainer {
             d,
             config.points_per_step().max(config.test_size),
         );
-        let stepper = stepper_for(&config, &net, target.zero_network_loss());
+        let stepper = stepper_for(&config, &net, target.zero_network_loss(), par);
         let eval_vel = Velocity::zeros(net.width(), net.param_dim());
         Ok(Self {
             eval_vel,
@@ -314,7 +314,7 @@ impl Trainer {
 
     /// The grid position k of the time axis: the steps taken for a fixed-step rule,
     /// ⌊t/Δt⌋ for an adaptive one.
-    fn grid_position(&self) -> u64 {
+    pub fn grid_position(&self) -> u64 {
         if self.stepper.is_adaptive() {
             (self.time / self.config.dt + 1e-9).floor() as u64
         } else {
@@ -606,6 +606,15 @@ impl Trainer {
         self
     }
 
+    /// Sets the polish of the run's config (e.g. `--polish` on `--resume`), validated.
+    pub fn set_polish(&mut self, polish: Option<crate::config::Polish>) -> Result<(), TrainError> {
+        let mut c = self.config.clone();
+        c.polish = polish;
+        c.validate()?;
+        self.config = c;
+        Ok(())
+    }
+
     /// Changes the configured number of steps (to continue a run further than planned).
     pub fn set_steps(&mut self, steps: u64) {
         self.config.steps = steps;
@@ -655,7 +664,7 @@ impl Trainer {
 /// The step rule of a config: forward Euler or Heun with Δt; in exact mode by default (or on
 /// request) an adaptive rule starting at Δt, capped at `dt_max`, with the descent check's
 /// round-off allowance 1e-12 C_f.
-fn stepper_for(config: &TrainConfig, net: &Network, cf: f64) -> Box<dyn Stepper> {
+fn stepper_for(config: &TrainConfig, net: &Network, cf: f64, par: Par) -> Box<dyn Stepper> {
     let (n, q) = (net.width(), net.param_dim());
     let h_max = config.dt_max.unwrap_or(f64::INFINITY);
     let floor = 1e-12 * cf;
@@ -669,6 +678,7 @@ fn stepper_for(config: &TrainConfig, net: &Network, cf: f64) -> Box<dyn Stepper>
         StepRule::Backtracking => Box::new(BacktrackingEuler::new(
             net, config.dt, h_max, config.tol, floor,
         )),
+        StepRule::Implicit => Box::new(Rodas3::new(net, config.dt, h_max, config.tol, floor, par)),
     }
 }
 
