@@ -21,18 +21,28 @@ fn run(rule: StepRule, n: usize, t_end: f64) -> (f64, u64, u64, f64, f64) {
     cfg.step_rule = Some(rule);
     let mut t = Trainer::new(cfg, Par::rayon(0)).expect("valid config");
     let start = Instant::now();
-    t.run(steps, &mut |_| {}, &mut |_| Ok(())).expect("the run completes");
+    t.run(steps, &mut |_| {}, &mut |_| Ok(()))
+        .expect("the run completes");
     let wall = start.elapsed().as_secs_f64();
     let st = t.stepper().state().expect("adaptive rule");
     let tr = t.trace();
     let last = tr.last().expect("evaluated");
     let decade: Vec<_> = tr.iter().filter(|r| r.time >= last.time / 10.0).collect();
     let mean_dt = (last.time - decade[0].time) / (last.step - decade[0].step).max(1) as f64;
-    (wall, st.accepted, st.rejected, mean_dt, last.relative_test_loss)
+    (
+        wall,
+        st.accepted,
+        st.rejected,
+        mean_dt,
+        last.relative_test_loss,
+    )
 }
 
 fn main() {
-    let args: Vec<f64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<f64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let n = args.first().copied().unwrap_or(32.0) as usize;
     let t_imp = args.get(1).copied().unwrap_or(1e6);
     let t_ad = args.get(2).copied().unwrap_or(2e4);

@@ -1,7 +1,12 @@
 //! The aggregate files of a scan folder, recomputed from the cells present:
 //!
 //! - `runs.csv`: every trace row of every cell,
-//!   `n,replica,batch,step,time,test_loss,relative_test_loss,mc_test_loss`;
+//!   `n,replica,batch,step,time,test_loss,relative_test_loss,mc_test_loss,grad_norm,max_abs_c,
+//!   min_pair_distance`;
+//! - `ends.csv`: the end of every cell, `n,replica,time,test_loss,relative_test_loss,grad_norm,
+//!   max_abs_c,min_pair_distance,hessian_min_eigenvalue,hessian_max_abs_eigenvalue,end_state,
+//!   polish_method,polished_test_loss,polished_relative_test_loss,polish_iterations,
+//!   polish_grad_norm,polish_max_abs_c,polish_stop` (empty where not computed);
 //! - `fluctuations.csv`: one [`FluctuationRow`] per width and common time,
 //!   `n,step,time,n_var,bias_sq,bias_sq_unbiased,lln_distance_4n,mean_test_loss,test_loss_se,
 //!   test_loss_ci_low,test_loss_ci_high,mean_relative_test_loss,replicas`;
@@ -32,7 +37,7 @@ pub struct FitFile {
 }
 
 /// Columns of `runs.csv`.
-const RUNS_COLUMNS: [&str; 8] = [
+const RUNS_COLUMNS: [&str; 11] = [
     "n",
     "replica",
     "batch",
@@ -41,6 +46,9 @@ const RUNS_COLUMNS: [&str; 8] = [
     "test_loss",
     "relative_test_loss",
     "mc_test_loss",
+    "grad_norm",
+    "max_abs_c",
+    "min_pair_distance",
 ];
 
 /// One line of `runs.csv`: one trace row of one cell.
@@ -54,6 +62,9 @@ struct RunLine {
     test_loss: f64,
     relative_test_loss: f64,
     mc_test_loss: Option<f64>,
+    grad_norm: Option<f64>,
+    max_abs_c: Option<f64>,
+    min_pair_distance: Option<f64>,
 }
 
 impl RunLine {
@@ -67,6 +78,82 @@ impl RunLine {
             test_loss: r.test_loss,
             relative_test_loss: r.relative_test_loss,
             mc_test_loss: r.mc_test_loss,
+            grad_norm: r.grad_norm,
+            max_abs_c: r.max_abs_c,
+            min_pair_distance: r.min_pair_distance,
+        }
+    }
+}
+
+/// Columns of `ends.csv`.
+const ENDS_COLUMNS: [&str; 18] = [
+    "n",
+    "replica",
+    "time",
+    "test_loss",
+    "relative_test_loss",
+    "grad_norm",
+    "max_abs_c",
+    "min_pair_distance",
+    "hessian_min_eigenvalue",
+    "hessian_max_abs_eigenvalue",
+    "end_state",
+    "polish_method",
+    "polished_test_loss",
+    "polished_relative_test_loss",
+    "polish_iterations",
+    "polish_grad_norm",
+    "polish_max_abs_c",
+    "polish_stop",
+];
+
+/// One line of `ends.csv`: the end of one cell.
+#[derive(Serialize)]
+struct EndLine {
+    n: usize,
+    replica: u64,
+    time: Option<f64>,
+    test_loss: Option<f64>,
+    relative_test_loss: Option<f64>,
+    grad_norm: Option<f64>,
+    max_abs_c: Option<f64>,
+    min_pair_distance: Option<f64>,
+    hessian_min_eigenvalue: Option<f64>,
+    hessian_max_abs_eigenvalue: Option<f64>,
+    end_state: Option<&'static str>,
+    polish_method: Option<String>,
+    polished_test_loss: Option<f64>,
+    polished_relative_test_loss: Option<f64>,
+    polish_iterations: Option<u64>,
+    polish_grad_norm: Option<f64>,
+    polish_max_abs_c: Option<f64>,
+    polish_stop: Option<String>,
+}
+
+impl EndLine {
+    fn new(c: &CellResult) -> Self {
+        let last = c.trace.last();
+        let e = c.end.as_ref();
+        let p = c.polish.as_ref();
+        Self {
+            n: c.n,
+            replica: c.replica,
+            time: last.map(|r| r.time),
+            test_loss: last.map(|r| r.test_loss),
+            relative_test_loss: last.map(|r| r.relative_test_loss),
+            grad_norm: e.map(|e| e.grad_norm),
+            max_abs_c: e.map(|e| e.max_abs_c),
+            min_pair_distance: e.map(|e| e.min_pair_distance),
+            hessian_min_eigenvalue: e.and_then(|e| e.hessian_min_eigenvalue),
+            hessian_max_abs_eigenvalue: e.and_then(|e| e.hessian_max_abs_eigenvalue),
+            end_state: e.map(|e| e.end_state.as_str()),
+            polish_method: p.map(|p| p.polish_method.clone()),
+            polished_test_loss: p.map(|p| p.polished_test_loss),
+            polished_relative_test_loss: p.map(|p| p.polished_relative_test_loss),
+            polish_iterations: p.map(|p| p.polish_iterations),
+            polish_grad_norm: p.map(|p| p.polish_grad_norm),
+            polish_max_abs_c: p.map(|p| p.polish_max_abs_c),
+            polish_stop: p.map(|p| p.polish_stop.clone()),
         }
     }
 }
@@ -155,7 +242,8 @@ fn write_csv<T: Serialize>(
     Ok(write_atomic(path, &csv_text(path, columns, lines)?)?)
 }
 
-/// Recomputes `runs.csv`, `fluctuations.csv` and `fit.json` from the cells in `dir`.
+/// Recomputes `runs.csv`, `ends.csv`, `fluctuations.csv` and `fit.json` from the cells in
+/// `dir`.
 pub fn write_aggregates(cfg: &ScanConfig, dir: &Path) -> Result<(), ScanError> {
     let groups = load_cells(cfg, dir);
     let probe = probe_set(cfg)?;
@@ -164,6 +252,8 @@ pub fn write_aggregates(cfg: &ScanConfig, dir: &Path) -> Result<(), ScanError> {
         .flat_map(|(_, cells)| cells)
         .flat_map(|c| c.trace.iter().map(move |r| RunLine::new(c, r)));
     write_csv(&dir.join("runs.csv"), &RUNS_COLUMNS, runs)?;
+    let ends = groups.iter().flat_map(|(_, cells)| cells).map(EndLine::new);
+    write_csv(&dir.join("ends.csv"), &ENDS_COLUMNS, ends)?;
     let rows = fluctuation_rows(cfg, &groups, &probe);
     write_csv(
         &dir.join("fluctuations.csv"),
@@ -205,8 +295,25 @@ mod tests {
             test_loss: 1.0,
             relative_test_loss: 1.0,
             mc_test_loss: None,
+            grad_norm: None,
+            max_abs_c: None,
+            min_pair_distance: None,
         };
         assert_eq!(serde_header(run), RUNS_COLUMNS.join(","));
+        let cell = CellResult {
+            n: 1,
+            replica: 0,
+            batch: 1,
+            trace: vec![],
+            probe: vec![],
+            final_c: vec![],
+            final_z: vec![],
+            end: None,
+            polish: None,
+            polished_c: None,
+            polished_z: None,
+        };
+        assert_eq!(serde_header(EndLine::new(&cell)), ENDS_COLUMNS.join(","));
         let row = FluctuationRow {
             n: 1,
             step: 0,
@@ -245,6 +352,9 @@ mod tests {
             test_loss: x,
             relative_test_loss: x,
             mc_test_loss: (x != 0.0).then_some(x),
+            grad_norm: None,
+            max_abs_c: None,
+            min_pair_distance: None,
         });
         let text =
             String::from_utf8(csv_text(Path::new("x"), &RUNS_COLUMNS, lines).unwrap()).unwrap();
