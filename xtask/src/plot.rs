@@ -21,8 +21,12 @@ use plotters::prelude::*;
 
 /// Width of the rendered image in pixels.
 const WIDTH: u32 = 1000;
-/// Height of the rendered image in pixels.
+/// Height of the rendered image of a one-panel figure in pixels.
 const HEIGHT: u32 = 700;
+/// Extra image height per panel below the first, in pixels.
+pub const LOWER_PANEL_HEIGHT: u32 = 380;
+/// Margin between stacked panels, in pixels (each side).
+const PANEL_GAP: u32 = 6;
 /// Font family name under which DejaVu Sans is registered.
 const FONT: &str = "sans-serif";
 /// Outer margin around the chart, in pixels.
@@ -35,6 +39,10 @@ const LEGEND_SIZE: f64 = 18.0;
 const LEGEND_GLYPH: u32 = 34;
 const LEGEND_MARGIN: u32 = 10;
 const MARKER_RADIUS: u32 = 4;
+/// Half-size of the triangles of [`Style::EdgeMarkers`], in pixels.
+const EDGE_MARKER_SIZE: i32 = 7;
+/// Opacity of the band of [`Style::Band`].
+const BAND_OPACITY: f64 = 0.18;
 /// Width of the caps of an error bar, in pixels.
 const ERROR_CAP_WIDTH: u32 = 8;
 const LINE_WIDTH: u32 = 2;
@@ -65,9 +73,16 @@ pub enum Style {
     Markers,
     /// Solid line plus filled circular markers.
     LineMarkers,
+    /// Solid line through the points over a translucent band filled between the `errors`
+    /// bounds (e.g. the range of the replicas); without `errors`, a plain line.
+    Band,
+    /// Filled left-pointing triangles, for values drawn beside the data at its right edge (a
+    /// limit such as a polished minimum, placed by the caller at an x beyond the data); a dotted
+    /// vertical line separates them from the other series.
+    EdgeMarkers,
 }
 
-/// One data series of a [`Figure`].
+/// One data series of a [`Figure`] panel.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Series {
     /// Legend text; series with an empty label get no legend entry.
@@ -79,55 +94,106 @@ pub struct Series {
     ///
     /// The interval is given in absolute y values (not as deltas). Intervals with a
     /// non-finite end are skipped; on a log y axis a non-positive `low` is clipped to the
-    /// bottom of the axis.
+    /// bottom of the axis. Drawn as error bars, or as the band of [`Style::Band`].
     pub errors: Option<Vec<(f64, f64)>>,
     /// Drawing style.
     pub style: Style,
+    /// Palette index of the colour (so that related series share one); `None`: the series'
+    /// index in its panel.
+    pub color: Option<usize>,
+    /// No legend entry even with a label (the label still names the series in the CSV).
+    pub hide_legend: bool,
 }
 
-/// A complete figure: title, axis descriptions, axis scales and the series to draw.
+/// A panel stacked below the first one of a [`Figure`], sharing its x axis.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Panel {
+    /// Description of the panel's y axis (omitted when empty; prefixes its series in the CSV).
+    pub y_label: String,
+    /// Use a logarithmic y axis.
+    pub log_y: bool,
+    /// The series, drawn in order (colours as in [`Figure::series`]).
+    pub series: Vec<Series>,
+}
+
+/// A complete figure: title, axis descriptions, axis scales and the series to draw; optionally
+/// further panels stacked below, sharing the x axis (the x description and tick labels are
+/// drawn under the bottom panel only).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Figure {
     /// Title drawn above the chart (omitted when empty).
     pub title: String,
     /// Description of the x axis (omitted when empty).
     pub x_label: String,
-    /// Description of the y axis (omitted when empty).
+    /// Description of the y axis of the first (top) panel (omitted when empty).
     pub y_label: String,
     /// Use a logarithmic x axis.
     pub log_x: bool,
-    /// Use a logarithmic y axis.
+    /// Use a logarithmic y axis in the first panel.
     pub log_y: bool,
-    /// The series, drawn in order; colours are assigned from a fixed palette by index.
+    /// The series of the first panel, drawn in order; colours are assigned from a fixed palette
+    /// by index (or [`Series::color`]).
     pub series: Vec<Series>,
+    /// Panels below the first, top to bottom (empty: a one-panel figure).
+    pub below: Vec<Panel>,
 }
 
-/// Renders the figure to a PNG (1000x700) and an SVG with the same content: title, axis labels,
-/// mesh, every series with a distinct colour from a fixed palette (>= 8 colours, cycling),
-/// error bars where given, and a legend (series labels) in a corner box.
+/// One panel of a figure, borrowed (see [`Figure::panels`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PanelRef<'a> {
+    /// Its y description.
+    pub y_label: &'a str,
+    /// Log y axis.
+    pub log_y: bool,
+    /// Its series.
+    pub series: &'a [Series],
+}
+
+impl Figure {
+    /// Every panel, top first: the figure's own `y_label`, `log_y`, `series`, then `below`.
+    pub fn panels(&self) -> Vec<PanelRef<'_>> {
+        std::iter::once(PanelRef {
+            y_label: &self.y_label,
+            log_y: self.log_y,
+            series: &self.series,
+        })
+        .chain(self.below.iter().map(|p| PanelRef {
+            y_label: &p.y_label,
+            log_y: p.log_y,
+            series: &p.series,
+        }))
+        .collect()
+    }
+}
+
+/// Renders the figure to a PNG (1000x700 for one panel, [`LOWER_PANEL_HEIGHT`] taller per
+/// further panel) and an SVG with the same content: title, axis labels, mesh, every series with
+/// a distinct colour from a fixed palette (>= 8 colours, cycling), error bars or bands where
+/// given, and a legend (series labels) in a corner box of each panel.
 ///
-/// Axis ranges cover all plottable points and error bars with a small margin. On log axes only
-/// strictly positive values are used; non-finite and (on log axes) non-positive points are
-/// skipped. Both files are written atomically (temporary file in the same directory, then
-/// rename), and neither is written if rendering fails.
+/// Axis ranges cover all plottable points and error bars with a small margin (the x axis over
+/// every panel). On log axes only strictly positive values are used; non-finite and (on log
+/// axes) non-positive points are skipped. Both files are written atomically (temporary file in
+/// the same directory, then rename), and neither is written if rendering fails.
 ///
 /// # Errors
-/// Returns `Err` with a description if the figure has no series, nothing is plottable, an
-/// `errors` vector has the wrong length, the data range cannot be represented, or drawing /
+/// Returns `Err` with a description if a panel has no series, nothing is plottable in a panel,
+/// an `errors` vector has the wrong length, the data range cannot be represented, or drawing /
 /// writing the files fails.
 pub fn render(fig: &Figure, png: &Path, svg: &Path) -> Result<()> {
     ensure_fonts()?;
     let plan = Plan::new(fig)?;
+    let size = (WIDTH, plan.height);
     // removed on drop, so nothing is left behind if drawing or writing fails
     let png_tmp = temp_beside(png, "png")?;
     let svg_tmp = temp_beside(svg, "svg")?;
     {
-        let root = BitMapBackend::new(&png_tmp, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = BitMapBackend::new(&png_tmp, size).into_drawing_area();
         draw(&root, &plan).with_context(|| format!("PNG {}", png.display()))?;
     }
     let mut svg_text = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg_text, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg_text, size).into_drawing_area();
         draw(&root, &plan).with_context(|| format!("SVG {}", svg.display()))?;
     }
     fs::write(&svg_tmp, svg_text.as_bytes())
@@ -473,24 +539,44 @@ struct Bar {
 #[derive(Debug, Clone)]
 struct PlanSeries {
     label: String,
+    /// Whether it has a legend entry.
+    legend: bool,
     style: Style,
     color: RGBColor,
     /// Maximal runs of consecutive plottable points.
     runs: Vec<Vec<(f64, f64)>>,
+    /// Error bars (every style but [`Style::Band`]).
     bars: Vec<Bar>,
+    /// [`Style::Band`]: maximal runs of consecutive points with a plottable interval.
+    bands: Vec<Vec<Bar>>,
+}
+
+/// One panel, planned.
+struct PanelPlan {
+    y_label: String,
+    y: AxisPlan,
+    series: Vec<PlanSeries>,
+    legend: Option<SeriesLabelPosition>,
+    /// Height of the panel's drawing area, in pixels.
+    height: u32,
+    /// x of the dotted line between the data and the edge markers of this panel.
+    edge_sep: Option<f64>,
 }
 
 /// Everything needed to draw a figure on any backend.
 struct Plan {
     title: String,
     x_label: String,
-    y_label: String,
+    /// The x axis, shared by the panels.
     x: AxisPlan,
-    y: AxisPlan,
-    series: Vec<PlanSeries>,
+    /// Top to bottom.
+    panels: Vec<PanelPlan>,
+    /// Height of the x label area (under the bottom panel).
     x_area: u32,
+    /// Width of the y label area (the same in every panel, so the plots line up).
     y_area: u32,
-    legend: Option<SeriesLabelPosition>,
+    /// Image height, in pixels.
+    height: u32,
 }
 
 fn text_size(text: &str, size: f64) -> (u32, u32) {
@@ -509,80 +595,165 @@ fn extend(ext: &mut Option<(f64, f64)>, v: f64) {
     });
 }
 
+/// The plottable parts of the series of one panel, extending the x and y extents; also the
+/// largest x of the data and the smallest x of the edge markers.
+struct PanelData {
+    series: Vec<PlanSeries>,
+    yext: Option<(f64, f64)>,
+    data_x_max: Option<f64>,
+    edge_x_min: Option<f64>,
+}
+
+fn plan_series(
+    series: &[Series],
+    lx: bool,
+    ly: bool,
+    xext: &mut Option<(f64, f64)>,
+    panel: Option<usize>,
+) -> Result<PanelData> {
+    let mut yext = None;
+    let (mut data_x, mut edge_x) = (None, None);
+    let mut out = Vec::with_capacity(series.len());
+    for (i, s) in series.iter().enumerate() {
+        if let Some(errs) = &s.errors
+            && errs.len() != s.points.len()
+        {
+            let whose = panel.map(|p| format!("panel {p}, ")).unwrap_or_default();
+            bail!(
+                "{whose}series {i} ('{}'): {} error intervals for {} points",
+                s.label,
+                errs.len(),
+                s.points.len()
+            );
+        }
+        let band = s.style == Style::Band;
+        let edge = s.style == Style::EdgeMarkers;
+        let mut runs = Vec::new();
+        let mut run = Vec::new();
+        let mut bars = Vec::new();
+        let mut bands = Vec::new();
+        let mut band_run = Vec::new();
+        for (j, &(x, y)) in s.points.iter().enumerate() {
+            if !(plottable(x, lx) && plottable(y, ly)) {
+                if !run.is_empty() {
+                    runs.push(std::mem::take(&mut run));
+                }
+                if !band_run.is_empty() {
+                    bands.push(std::mem::take(&mut band_run));
+                }
+                continue;
+            }
+            run.push((x, y));
+            extend(xext, x);
+            extend(&mut yext, y);
+            extend(if edge { &mut edge_x } else { &mut data_x }, x);
+            let bar = s
+                .errors
+                .as_ref()
+                .and_then(|e| e.get(j))
+                .filter(|(a, b)| a.is_finite() && b.is_finite())
+                .map(|&(a, b)| (a.min(b), a.max(b)))
+                .filter(|&(_, hi)| !(ly && hi <= 0.0))
+                .map(|(lo, hi)| {
+                    extend(&mut yext, hi);
+                    let lo = plottable(lo, ly).then(|| {
+                        extend(&mut yext, lo);
+                        lo
+                    });
+                    Bar { x, y, lo, hi }
+                });
+            match (bar, band) {
+                (Some(b), true) => band_run.push(b),
+                (Some(b), false) => bars.push(b),
+                (None, true) if !band_run.is_empty() => {
+                    bands.push(std::mem::take(&mut band_run));
+                }
+                (None, _) => {}
+            }
+        }
+        if !run.is_empty() {
+            runs.push(run);
+        }
+        if !band_run.is_empty() {
+            bands.push(band_run);
+        }
+        out.push(PlanSeries {
+            label: s.label.clone(),
+            legend: !s.label.is_empty() && !s.hide_legend,
+            style: s.style,
+            color: PALETTE[s.color.unwrap_or(i) % PALETTE.len()],
+            runs,
+            bars,
+            bands,
+        });
+    }
+    Ok(PanelData {
+        series: out,
+        yext,
+        data_x_max: data_x.map(|e| e.1),
+        edge_x_min: edge_x.map(|e| e.0),
+    })
+}
+
 impl Plan {
     fn new(fig: &Figure) -> Result<Self> {
-        if fig.series.is_empty() {
-            bail!("figure has no series to plot");
-        }
-        let (lx, ly) = (fig.log_x, fig.log_y);
+        let panels = fig.panels();
+        let multi = panels.len() > 1;
+        let lx = fig.log_x;
         let mut xext = None;
-        let mut yext = None;
-        let mut series = Vec::with_capacity(fig.series.len());
-        for (i, s) in fig.series.iter().enumerate() {
-            if let Some(errs) = &s.errors
-                && errs.len() != s.points.len()
-            {
-                bail!(
-                    "series {i} ('{}'): {} error intervals for {} points",
-                    s.label,
-                    errs.len(),
-                    s.points.len()
-                );
-            }
-            let mut runs = Vec::new();
-            let mut run = Vec::new();
-            let mut bars = Vec::new();
-            for (j, &(x, y)) in s.points.iter().enumerate() {
-                if !(plottable(x, lx) && plottable(y, ly)) {
-                    if !run.is_empty() {
-                        runs.push(std::mem::take(&mut run));
-                    }
-                    continue;
+        let mut data = Vec::with_capacity(panels.len());
+        for (k, p) in panels.iter().enumerate() {
+            if p.series.is_empty() {
+                if multi {
+                    bail!("panel {} has no series to plot", k + 1);
                 }
-                run.push((x, y));
-                extend(&mut xext, x);
-                extend(&mut yext, y);
-                let Some(&(a, b)) = s.errors.as_ref().and_then(|e| e.get(j)) else {
-                    continue;
-                };
-                if !(a.is_finite() && b.is_finite()) {
-                    continue;
-                }
-                let (lo, hi) = (a.min(b), a.max(b));
-                if ly && hi <= 0.0 {
-                    continue;
-                }
-                extend(&mut yext, hi);
-                let lo = if plottable(lo, ly) {
-                    extend(&mut yext, lo);
-                    Some(lo)
-                } else {
-                    None
-                };
-                bars.push(Bar { x, y, lo, hi });
+                bail!("figure has no series to plot");
             }
-            if !run.is_empty() {
-                runs.push(run);
-            }
-            series.push(PlanSeries {
-                label: s.label.clone(),
-                style: s.style,
-                color: PALETTE[i % PALETTE.len()],
-                runs,
-                bars,
-            });
+            data.push(plan_series(
+                p.series,
+                lx,
+                p.log_y,
+                &mut xext,
+                multi.then_some(k + 1),
+            )?);
         }
-        let (Some((x0, x1)), Some((y0, y1))) = (xext, yext) else {
-            let what = match (lx, ly) {
-                (false, false) => "finite data points",
-                (true, false) => "finite data points with x > 0 (log x axis)",
-                (false, true) => "finite data points with y > 0 (log y axis)",
-                (true, true) => "finite data points with x > 0 and y > 0 (log-log axes)",
-            };
-            bail!("nothing to plot: the figure has no {what}");
+        let what = |ly: bool| match (lx, ly) {
+            (false, false) => "finite data points",
+            (true, false) => "finite data points with x > 0 (log x axis)",
+            (false, true) => "finite data points with y > 0 (log y axis)",
+            (true, true) => "finite data points with x > 0 and y > 0 (log-log axes)",
+        };
+        let Some((x0, x1)) = xext else {
+            bail!(
+                "nothing to plot: the figure has no {}",
+                what(panels.iter().any(|p| p.log_y))
+            );
         };
         let x = AxisPlan::new(x0, x1, lx, if lx { 12 } else { 8 }, "x")?;
-        let y = AxisPlan::new(y0, y1, ly, if ly { 10 } else { 7 }, "y")?;
+        // the line between the data and the edge markers, over every panel's data
+        let data_max = data.iter().filter_map(|d| d.data_x_max).reduce(f64::max);
+        let edge_min = data.iter().filter_map(|d| d.edge_x_min).reduce(f64::min);
+        let sep = match (data_max, edge_min) {
+            (Some(a), Some(b)) if b > a => Some(if lx { (a * b).sqrt() } else { 0.5 * (a + b) }),
+            _ => None,
+        };
+        let mut ys = Vec::with_capacity(panels.len());
+        for (k, (p, d)) in panels.iter().zip(&data).enumerate() {
+            let Some((y0, y1)) = d.yext else {
+                bail!(
+                    "nothing to plot in panel {}: it has no {}",
+                    k + 1,
+                    what(p.log_y)
+                );
+            };
+            let target = match (p.log_y, k == 0) {
+                (true, true) => 10,
+                (false, true) => 7,
+                (true, false) => 6,
+                (false, false) => 5,
+            };
+            ys.push(AxisPlan::new(y0, y1, p.log_y, target, "y")?);
+        }
 
         // Label areas: tick labels + tick marks + axis description.
         let tick_w = |a: &AxisPlan| {
@@ -600,129 +771,200 @@ impl Plan {
             }
         };
         let x_area = TICK_SIZE as u32 + 20 + desc_h(&fig.x_label);
-        let y_area = (tick_w(&y) + 20 + desc_h(&fig.y_label)).clamp(50, 300);
-
+        let y_area = panels
+            .iter()
+            .zip(&ys)
+            .map(|(p, y)| (tick_w(y) + 20 + desc_h(p.y_label)).clamp(50, 300))
+            .max()
+            .unwrap_or(50);
         let title_h = if fig.title.is_empty() {
             0
         } else {
             text_size(&fig.title, TITLE_SIZE).1 + 12
         };
+        let last = panels.len() - 1;
         let plot_w = WIDTH.saturating_sub(2 * MARGIN + y_area).max(1);
-        let plot_h = HEIGHT.saturating_sub(2 * MARGIN + x_area + title_h).max(1);
-
-        let mut plan = Plan {
+        let mut out = Vec::with_capacity(panels.len());
+        for (k, ((p, d), y)) in panels.iter().zip(data).zip(ys).enumerate() {
+            let height = match (k, multi) {
+                (0, false) => HEIGHT,
+                (0, true) => HEIGHT - x_area,
+                (k, _) if k == last => LOWER_PANEL_HEIGHT + x_area,
+                _ => LOWER_PANEL_HEIGHT,
+            };
+            let (top, bottom) = panel_margins(k, last);
+            let used = top + bottom + if k == 0 { title_h } else { 0 };
+            let used = used + if k == last { x_area } else { 0 };
+            let plot_h = height.saturating_sub(used).max(1);
+            let legend = legend_position(&d.series, &x, &y, plot_w, plot_h);
+            out.push(PanelPlan {
+                y_label: p.y_label.to_string(),
+                edge_sep: sep.filter(|_| d.edge_x_min.is_some()),
+                y,
+                series: d.series,
+                legend,
+                height,
+            });
+        }
+        Ok(Plan {
             title: fig.title.clone(),
             x_label: fig.x_label.clone(),
-            y_label: fig.y_label.clone(),
             x,
-            y,
-            series,
+            height: out.iter().map(|p| p.height).sum(),
+            panels: out,
             x_area,
             y_area,
-            legend: None,
-        };
-        plan.legend = plan.legend_position(plot_w, plot_h);
-        Ok(plan)
-    }
-
-    /// Picks the plot corner whose legend box would cover the fewest data samples
-    /// (`None` if no series has a label).
-    fn legend_position(&self, plot_w: u32, plot_h: u32) -> Option<SeriesLabelPosition> {
-        let labels: Vec<&str> = self
-            .series
-            .iter()
-            .filter(|s| !s.label.is_empty())
-            .map(|s| s.label.as_str())
-            .collect();
-        if labels.is_empty() {
-            return None;
-        }
-        let (mut tw, mut th) = (0u32, 0u32);
-        for l in &labels {
-            let (w, h) = text_size(l, LEGEND_SIZE);
-            tw = tw.max(w);
-            th += h.max(LEGEND_SIZE as u32) + 4;
-        }
-        // Box size plus the gap plotters leaves to the plot border, as plot fractions.
-        let wf = f64::from(tw + LEGEND_GLYPH + 2 * LEGEND_MARGIN + 20) / f64::from(plot_w);
-        let hf = f64::from(th + 2 * LEGEND_MARGIN + 20) / f64::from(plot_h);
-
-        let mut samples: Vec<(f64, f64)> = Vec::new();
-        let total: usize = self.series.iter().flat_map(|s| &s.runs).map(Vec::len).sum();
-        let sub = if total > 5000 { 1 } else { 8 };
-        for s in &self.series {
-            let connected = s.style != Style::Markers;
-            for run in &s.runs {
-                for (k, &(x, y)) in run.iter().enumerate() {
-                    let p = (self.x.normalize(x), self.y.normalize(y));
-                    samples.push(p);
-                    if connected && k + 1 < run.len() {
-                        let (x2, y2) = run[k + 1];
-                        let q = (self.x.normalize(x2), self.y.normalize(y2));
-                        for t in 1..sub {
-                            let t = t as f64 / sub as f64;
-                            samples.push((p.0 + t * (q.0 - p.0), p.1 + t * (q.1 - p.1)));
-                        }
-                    }
-                }
-            }
-            for b in &s.bars {
-                let u = self.x.normalize(b.x);
-                samples.push((u, self.y.normalize(b.hi)));
-                if let Some(lo) = b.lo {
-                    samples.push((u, self.y.normalize(lo)));
-                }
-            }
-        }
-        let corners = [
-            (SeriesLabelPosition::UpperRight, true, true),
-            (SeriesLabelPosition::UpperLeft, false, true),
-            (SeriesLabelPosition::LowerRight, true, false),
-            (SeriesLabelPosition::LowerLeft, false, false),
-        ];
-        let count = |right: bool, upper: bool| {
-            samples
-                .iter()
-                .filter(|&&(u, v)| {
-                    let in_x = if right { u >= 1.0 - wf } else { u <= wf };
-                    let in_y = if upper { v >= 1.0 - hf } else { v <= hf };
-                    in_x && in_y
-                })
-                .count()
-        };
-        let mut best = (SeriesLabelPosition::UpperRight, usize::MAX);
-        for (pos, right, upper) in corners {
-            let c = count(right, upper);
-            if c < best.1 {
-                best = (pos, c);
-            }
-        }
-        Some(best.0)
+        })
     }
 }
 
-/// Draws the planned figure on `root` and presents it.
+/// Top and bottom margins of panel `k` of `0..=last`: the outer margin at the image's edges,
+/// a small gap between panels.
+fn panel_margins(k: usize, last: usize) -> (u32, u32) {
+    (
+        if k == 0 { MARGIN } else { PANEL_GAP },
+        if k == last { MARGIN } else { PANEL_GAP },
+    )
+}
+
+/// Picks the plot corner whose legend box would cover the fewest data samples
+/// (`None` if no series has a legend entry).
+fn legend_position(
+    series: &[PlanSeries],
+    x: &AxisPlan,
+    y: &AxisPlan,
+    plot_w: u32,
+    plot_h: u32,
+) -> Option<SeriesLabelPosition> {
+    let labels: Vec<&str> = series
+        .iter()
+        .filter(|s| s.legend)
+        .map(|s| s.label.as_str())
+        .collect();
+    if labels.is_empty() {
+        return None;
+    }
+    let (mut tw, mut th) = (0u32, 0u32);
+    for l in &labels {
+        let (w, h) = text_size(l, LEGEND_SIZE);
+        tw = tw.max(w);
+        th += h.max(LEGEND_SIZE as u32) + 4;
+    }
+    // Box size plus the gap plotters leaves to the plot border, as plot fractions.
+    let wf = f64::from(tw + LEGEND_GLYPH + 2 * LEGEND_MARGIN + 20) / f64::from(plot_w);
+    let hf = f64::from(th + 2 * LEGEND_MARGIN + 20) / f64::from(plot_h);
+
+    let mut samples: Vec<(f64, f64)> = Vec::new();
+    let total: usize = series.iter().flat_map(|s| &s.runs).map(Vec::len).sum();
+    let sub = if total > 5000 { 1 } else { 8 };
+    for s in series {
+        let connected = !matches!(s.style, Style::Markers | Style::EdgeMarkers);
+        for run in &s.runs {
+            for (k, &(px, py)) in run.iter().enumerate() {
+                let p = (x.normalize(px), y.normalize(py));
+                samples.push(p);
+                if connected && k + 1 < run.len() {
+                    let (x2, y2) = run[k + 1];
+                    let q = (x.normalize(x2), y.normalize(y2));
+                    for t in 1..sub {
+                        let t = t as f64 / sub as f64;
+                        samples.push((p.0 + t * (q.0 - p.0), p.1 + t * (q.1 - p.1)));
+                    }
+                }
+            }
+        }
+        for b in s.bars.iter().chain(s.bands.iter().flatten()) {
+            let u = x.normalize(b.x);
+            samples.push((u, y.normalize(b.hi)));
+            if let Some(lo) = b.lo {
+                samples.push((u, y.normalize(lo)));
+            }
+        }
+    }
+    let corners = [
+        (SeriesLabelPosition::UpperRight, true, true),
+        (SeriesLabelPosition::UpperLeft, false, true),
+        (SeriesLabelPosition::LowerRight, true, false),
+        (SeriesLabelPosition::LowerLeft, false, false),
+    ];
+    let count = |right: bool, upper: bool| {
+        samples
+            .iter()
+            .filter(|&&(u, v)| {
+                let in_x = if right { u >= 1.0 - wf } else { u <= wf };
+                let in_y = if upper { v >= 1.0 - hf } else { v <= hf };
+                in_x && in_y
+            })
+            .count()
+    };
+    let mut best = (SeriesLabelPosition::UpperRight, usize::MAX);
+    for (pos, right, upper) in corners {
+        let c = count(right, upper);
+        if c < best.1 {
+            best = (pos, c);
+        }
+    }
+    Some(best.0)
+}
+
+/// Draws the planned figure on `root` and presents it: the panels top to bottom.
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, plan: &Plan) -> Result<()> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e}");
     root.fill(&WHITE).map_err(err)?;
+    let last = plan.panels.len() - 1;
+    let mut rest = root.clone();
+    for (k, p) in plan.panels.iter().enumerate() {
+        let area = if k < last {
+            let (a, b) = rest.split_vertically(p.height);
+            rest = b;
+            a
+        } else {
+            rest.clone()
+        };
+        draw_panel(&area, plan, p, k, last)?;
+    }
+    root.present().map_err(err)?;
+    Ok(())
+}
 
-    let mut builder = ChartBuilder::on(root);
+/// Left-pointing triangle of [`Style::EdgeMarkers`], in pixels around its point.
+fn edge_triangle() -> Vec<(i32, i32)> {
+    let s = EDGE_MARKER_SIZE;
+    vec![(-s, 0), (s, -s), (s, s)]
+}
+
+/// Draws panel `k` of `0..=last` on `area`: the title above the first, the x tick labels and
+/// description under the last.
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    plan: &Plan,
+    p: &PanelPlan,
+    k: usize,
+    last: usize,
+) -> Result<()> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {e}");
+    let (top, bottom) = panel_margins(k, last);
+    let mut builder = ChartBuilder::on(area);
     builder
-        .margin(MARGIN)
-        .x_label_area_size(plan.x_area)
+        .margin_top(top)
+        .margin_bottom(bottom)
+        .margin_left(MARGIN)
+        .margin_right(MARGIN)
+        .x_label_area_size(if k == last { plan.x_area } else { 0 })
         .y_label_area_size(plan.y_area);
-    if !plan.title.is_empty() {
+    if k == 0 && !plan.title.is_empty() {
         builder.caption(
             &plan.title,
             FontDesc::new(FontFamily::Name(FONT), TITLE_SIZE, FontStyle::Bold),
         );
     }
     let mut chart = builder
-        .build_cartesian_2d(plan.x.coord(), plan.y.coord())
+        .build_cartesian_2d(plan.x.coord(), p.y.coord())
         .map_err(err)?;
 
     let fx = |v: &f64| plan.x.fmt.format(*v);
-    let fy = |v: &f64| plan.y.fmt.format(*v);
+    let fy = |v: &f64| p.y.fmt.format(*v);
+    let axis = BLACK.mix(0.8);
     {
         let mut mesh = chart.configure_mesh();
         mesh.x_label_formatter(&fx)
@@ -731,30 +973,78 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, plan: &Plan) -> Resul
             .axis_desc_style((FONT, DESC_SIZE))
             .bold_line_style(BLACK.mix(0.18))
             .light_line_style(BLACK.mix(0.06))
-            .axis_style(BLACK.mix(0.8));
-        if !plan.x_label.is_empty() {
+            .axis_style(axis);
+        if k == last && !plan.x_label.is_empty() {
             mesh.x_desc(plan.x_label.as_str());
         }
-        if !plan.y_label.is_empty() {
-            mesh.y_desc(plan.y_label.as_str());
+        if !p.y_label.is_empty() {
+            mesh.y_desc(p.y_label.as_str());
         }
         mesh.draw().map_err(err)?;
     }
+    if k < last {
+        // the x axis line of a panel without its own x label area
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(plan.x.lo, p.y.lo), (plan.x.hi, p.y.lo)],
+                axis,
+            )))
+            .map_err(err)?;
+    }
+    if let Some(sep) = p.edge_sep {
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(sep, p.y.lo), (sep, p.y.hi)],
+                4,
+                4,
+                BLACK.mix(0.45).stroke_width(1),
+            ))
+            .map_err(err)?;
+    }
 
-    for s in &plan.series {
+    // Bands first, under every line.
+    for s in &p.series {
+        let fill = s.color.mix(BAND_OPACITY).filled();
+        for run in &s.bands {
+            if run.len() >= 2 {
+                let poly: Vec<(f64, f64)> = run
+                    .iter()
+                    .map(|b| (b.x, b.hi))
+                    .chain(run.iter().rev().map(|b| (b.x, b.lo.unwrap_or(p.y.lo))))
+                    .collect();
+                chart
+                    .draw_series(std::iter::once(Polygon::new(poly, fill)))
+                    .map_err(err)?;
+            } else {
+                let thin = s.color.stroke_width(1);
+                chart
+                    .draw_series(run.iter().map(|b| {
+                        let lo = b.lo.unwrap_or(p.y.lo);
+                        ErrorBar::new_vertical(b.x, lo, b.y, b.hi, thin, ERROR_CAP_WIDTH)
+                    }))
+                    .map_err(err)?;
+            }
+        }
+    }
+
+    for s in &p.series {
         let color = s.color;
         let line = color.stroke_width(LINE_WIDTH);
         let thin = color.stroke_width(1);
+        let outline = BLACK.mix(0.7).stroke_width(1);
 
         // Error bars (a bar clipped at the bottom of a log axis ends on the axis).
         chart
             .draw_series(s.bars.iter().map(|b| {
-                let lo = b.lo.unwrap_or(plan.y.lo);
+                let lo = b.lo.unwrap_or(p.y.lo);
                 ErrorBar::new_vertical(b.x, lo, b.y, b.hi, thin, ERROR_CAP_WIDTH)
             }))
             .map_err(err)?;
 
-        let lines = matches!(s.style, Style::Line | Style::Dashed | Style::LineMarkers);
+        let lines = matches!(
+            s.style,
+            Style::Line | Style::Dashed | Style::LineMarkers | Style::Band
+        );
         let markers = matches!(s.style, Style::Markers | Style::LineMarkers);
         for run in &s.runs {
             if lines && run.len() >= 2 {
@@ -781,9 +1071,20 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, plan: &Plan) -> Resul
                     )
                     .map_err(err)?;
             }
+            if s.style == Style::EdgeMarkers {
+                chart
+                    .draw_series(run.iter().map(|&p| {
+                        let mut rim = edge_triangle();
+                        rim.push(rim[0]);
+                        EmptyElement::at(p)
+                            + Polygon::new(edge_triangle(), color.filled())
+                            + PathElement::new(rim, outline)
+                    }))
+                    .map_err(err)?;
+            }
         }
 
-        if !s.label.is_empty() {
+        if s.legend {
             let w = LEGEND_GLYPH as i32 - 6;
             let anno = chart
                 .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
@@ -810,11 +1111,31 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, plan: &Plan) -> Resul
                             + Circle::new((w / 2, 0), MARKER_RADIUS, color.filled())
                     });
                 }
+                Style::Band => {
+                    let fill = color.mix(BAND_OPACITY).filled();
+                    anno.legend(move |(x, y)| {
+                        EmptyElement::at((x, y))
+                            + Rectangle::new([(0, -6), (w, 6)], fill)
+                            + PathElement::new(vec![(0, 0), (w, 0)], line)
+                    });
+                }
+                Style::EdgeMarkers => {
+                    anno.legend(move |(x, y)| {
+                        let tri: Vec<(i32, i32)> = edge_triangle()
+                            .into_iter()
+                            .map(|(a, b)| (a + w / 2, b))
+                            .collect();
+                        let rim = vec![tri[0], tri[1], tri[2], tri[0]];
+                        EmptyElement::at((x, y))
+                            + Polygon::new(tri, color.filled())
+                            + PathElement::new(rim, outline)
+                    });
+                }
             }
         }
     }
 
-    if let Some(pos) = &plan.legend {
+    if let Some(pos) = &p.legend {
         chart
             .configure_series_labels()
             .position(pos.clone())
@@ -826,7 +1147,6 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, plan: &Plan) -> Resul
             .draw()
             .map_err(err)?;
     }
-    root.present().map_err(err)?;
     Ok(())
 }
 
@@ -862,20 +1182,24 @@ mod tests {
                     points: ns.iter().map(|&n| (n, 1.0 / n)).collect(),
                     errors: with_errors.then_some(err),
                     style: Style::LineMarkers,
+                    ..Series::default()
                 },
                 Series {
                     label: "guide n^-2".into(),
                     points: ns.iter().map(|&n| (n, 5.0 / (n * n))).collect(),
                     errors: None,
                     style: Style::Dashed,
+                    ..Series::default()
                 },
                 Series {
                     label: "samples".into(),
                     points: ns.iter().map(|&n| (n, 0.5 / n.sqrt())).collect(),
                     errors: None,
                     style: Style::Markers,
+                    ..Series::default()
                 },
             ],
+            ..Figure::default()
         }
     }
 
@@ -986,6 +1310,153 @@ mod tests {
         .unwrap();
     }
 
+    /// Two panels: bands and edge markers on log–log axes above, a linear panel below.
+    fn two_panel_figure() -> Figure {
+        let ts: Vec<f64> = (0..30).map(|k| 10f64.powf(k as f64 / 8.0)).collect();
+        let band = |a: f64, color: usize| Series {
+            label: format!("n = {a}"),
+            points: ts.iter().map(|&t| (t, a / (1.0 + t))).collect(),
+            errors: Some(
+                ts.iter()
+                    .map(|&t| (0.8 * a / (1.0 + t), 1.2 * a / (1.0 + t)))
+                    .collect(),
+            ),
+            style: Style::Band,
+            color: Some(color),
+            ..Series::default()
+        };
+        let t_end = *ts.last().unwrap();
+        Figure {
+            title: "Two panels".into(),
+            x_label: "time t".into(),
+            y_label: "loss".into(),
+            log_x: true,
+            log_y: true,
+            series: vec![
+                band(1.0, 0),
+                band(2.0, 1),
+                Series {
+                    label: "edge of n = 1".into(),
+                    points: vec![(2.0 * t_end, 1e-4)],
+                    errors: Some(vec![(5e-5, 2e-4)]),
+                    style: Style::EdgeMarkers,
+                    color: Some(0),
+                    hide_legend: true,
+                },
+                Series {
+                    label: "limits".into(),
+                    style: Style::EdgeMarkers,
+                    color: Some(7),
+                    ..Series::default()
+                },
+            ],
+            below: vec![Panel {
+                y_label: "charge".into(),
+                log_y: false,
+                series: vec![Series {
+                    label: "hidden c".into(),
+                    points: ts.iter().map(|&t| (t, t.ln())).collect(),
+                    style: Style::Line,
+                    hide_legend: true,
+                    ..Series::default()
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn two_panels_share_the_x_axis_and_render() {
+        let dir = tmpdir("panels");
+        let fig = two_panel_figure();
+        let (png, svg) = render_in(&fig, &dir).unwrap();
+        assert_eq!(png_size(&png), (WIDTH, HEIGHT + LOWER_PANEL_HEIGHT));
+        for t in [
+            "Two panels",
+            "time t",
+            "loss",
+            "charge",
+            "n = 1",
+            "n = 2",
+            "limits",
+        ] {
+            assert!(has_text(&svg, t), "missing text {t:?}");
+        }
+        assert!(!has_text(&svg, "hidden c") && !has_text(&svg, "edge of n = 1"));
+        assert_eq!(
+            svg_texts(&svg).iter().filter(|t| **t == "time t").count(),
+            1,
+            "one x description, under the bottom panel"
+        );
+        // bands (2), the edge marker (1) and the legend glyphs (2 bands' boxes are rects,
+        // 1 triangle) are polygons
+        assert!(svg.matches("<polygon").count() >= 4, "polygons");
+
+        let plan = Plan::new(&fig).unwrap();
+        assert_eq!(plan.panels.len(), 2);
+        assert_eq!(plan.height, HEIGHT + LOWER_PANEL_HEIGHT);
+        let t_end = 10f64.powf(29.0 / 8.0);
+        assert!(
+            plan.x.hi > 2.0 * t_end && plan.x.lo < 1.0,
+            "x covers the edge marker"
+        );
+        let top = &plan.panels[0];
+        assert_eq!(top.series[0].bands.len(), 1);
+        assert!(top.series[0].bars.is_empty(), "a band draws no error bars");
+        assert_eq!(top.series[2].bars.len(), 1, "edge markers keep their bars");
+        assert_eq!(top.series[1].color, PALETTE[1]);
+        assert_eq!(top.series[3].color, PALETTE[7]);
+        let sep = top.edge_sep.unwrap();
+        assert!(sep > t_end && sep < 2.0 * t_end, "{sep}");
+        assert_eq!(plan.panels[1].edge_sep, None);
+        assert!(plan.panels[1].legend.is_none(), "only hidden labels");
+        assert!(!plan.panels[1].y.log && plan.panels[1].y.lo < 0.1);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn band_breaks_at_missing_intervals_and_clips_on_log_axes() {
+        let fig = Figure {
+            log_y: true,
+            series: vec![Series {
+                points: vec![(1.0, 1.0), (2.0, 2.0), (3.0, 3.0), (4.0, 4.0)],
+                errors: Some(vec![(0.5, 1.5), (-1.0, 3.0), (f64::NAN, 1.0), (3.0, 5.0)]),
+                style: Style::Band,
+                ..Series::default()
+            }],
+            ..Figure::default()
+        };
+        let plan = Plan::new(&fig).unwrap();
+        let b = &plan.panels[0].series[0].bands;
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].len(), 2);
+        assert_eq!(b[0][1].lo, None, "a non-positive low end is clipped");
+        assert_eq!(b[1].len(), 1);
+        let dir = tmpdir("band");
+        render_in(&fig, &dir).unwrap();
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn empty_or_unplottable_lower_panels_are_errors() {
+        let mut fig = loglog_figure(false);
+        fig.below.push(Panel::default());
+        let e = Plan::new(&fig).err().unwrap().to_string();
+        assert!(e.contains("panel 2 has no series"), "{e}");
+        fig.below[0] = Panel {
+            log_y: true,
+            series: vec![Series {
+                points: vec![(100.0, -1.0)],
+                ..Series::default()
+            }],
+            ..Panel::default()
+        };
+        let e = Plan::new(&fig).err().unwrap().to_string();
+        assert!(e.contains("nothing to plot in panel 2"), "{e}");
+        fig.below[0].series[0].errors = Some(vec![]);
+        let e = Plan::new(&fig).err().unwrap().to_string();
+        assert!(e.contains("panel 2, series 0"), "{e}");
+    }
+
     #[test]
     fn linear_axes_with_negative_values_render() {
         let dir = tmpdir("linear");
@@ -1006,14 +1477,17 @@ mod tests {
                             .collect(),
                     ),
                     style: Style::Line,
+                    ..Series::default()
                 },
                 Series {
                     label: "line".into(),
                     points: xs.iter().map(|&x| (x, 0.5 * x - 1.0)).collect(),
                     errors: None,
                     style: Style::Dashed,
+                    ..Series::default()
                 },
             ],
+            ..Figure::default()
         };
         let (png, svg) = render_in(&fig, &dir).unwrap();
         assert_eq!(png_size(&png), (WIDTH, HEIGHT));
@@ -1027,7 +1501,7 @@ mod tests {
         );
         let plan = Plan::new(&fig).unwrap();
         assert!(plan.x.lo < -5.0 && plan.x.hi > 4.8);
-        assert!(plan.y.lo < -3.3 && plan.y.hi > 3.3);
+        assert!(plan.panels[0].y.lo < -3.3 && plan.panels[0].y.hi > 3.3);
         fs::remove_dir_all(dir).unwrap();
     }
 
@@ -1052,16 +1526,19 @@ mod tests {
                     (1.0, 2.0),
                 ]),
                 style: Style::LineMarkers,
+                ..Series::default()
             }],
             ..Figure::default()
         };
         let plan = Plan::new(&fig).unwrap();
-        let s = &plan.series[0];
+        let s = &plan.panels[0].series[0];
         assert_eq!(s.runs, vec![vec![(1.0, 10.0)], vec![(4.0, 1000.0)]]);
         assert_eq!(s.bars.len(), 2);
         assert_eq!(s.bars[0].lo, None, "non-positive low end is clipped");
-        assert!(plan.y.lo > 0.0 && plan.y.lo < 10.0 && plan.y.hi > 2000.0);
-        assert!(plan.y.bold.iter().all(|&v| v > 0.0));
+        assert!(
+            plan.panels[0].y.lo > 0.0 && plan.panels[0].y.lo < 10.0 && plan.panels[0].y.hi > 2000.0
+        );
+        assert!(plan.panels[0].y.bold.iter().all(|&v| v > 0.0));
 
         let dir = tmpdir("logskip");
         render_in(&fig, &dir).unwrap();
@@ -1142,7 +1619,7 @@ mod tests {
                 ..Figure::default()
             };
             let plan = Plan::new(&fig).unwrap();
-            for a in [&plan.x, &plan.y] {
+            for a in [&plan.x, &plan.panels[0].y] {
                 assert!(a.lo < v && a.hi > v, "{log} {v}: {a:?}");
                 assert!(a.bold.len() >= 2, "{log} {v}: {a:?}");
             }
@@ -1190,8 +1667,14 @@ mod tests {
             ..Figure::default()
         };
         let plan = Plan::new(&fig).unwrap();
-        assert_eq!(plan.series[10].color, plan.series[0].color);
-        assert_ne!(plan.series[1].color, plan.series[0].color);
+        assert_eq!(
+            plan.panels[0].series[10].color,
+            plan.panels[0].series[0].color
+        );
+        assert_ne!(
+            plan.panels[0].series[1].color,
+            plan.panels[0].series[0].color
+        );
     }
 
     #[test]
@@ -1216,6 +1699,8 @@ mod tests {
                     Style::Dashed,
                     Style::Markers,
                     Style::LineMarkers,
+                    Style::Band,
+                    Style::EdgeMarkers,
                 ] {
                     let fig = Figure {
                         title: "t".into(),
@@ -1226,6 +1711,7 @@ mod tests {
                             points: points.clone(),
                             errors: Some(vec![(f64::NEG_INFINITY, f64::NAN); points.len()]),
                             style,
+                            ..Series::default()
                         }],
                         ..Figure::default()
                     };
@@ -1240,6 +1726,7 @@ mod tests {
                     points: points.clone(),
                     errors: Some(vec![(-1.0, 1e308); points.len()]),
                     style: Style::LineMarkers,
+                    ..Series::default()
                 }],
                 ..Figure::default()
             };

@@ -319,6 +319,132 @@ pub fn fit_verdict(error_narrowest: f64, error_widest: f64) -> Verdict {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Long times at finite n (figure long-time)
+
+/// The largest relative fall of the loss over the last decade of time, (ℓ(t_end/10) − ℓ(t_end))
+/// / ℓ(t_end/10), at which a replica classified diverging counts as approaching an infimum at
+/// infinity: a loss still falling faster is in its relaxation, and the growth of its charges
+/// may be the transient of that relaxation.
+pub const SETTLED_DECADE_FALL: f64 = 0.1;
+
+/// Whether the flow of one width reached a minimiser, from the end states of its replicas
+/// (`mf_core::train::end_state`): `stationary`, `diverging` and `running` replicas out of
+/// `replicas` (the rest did not finish or have no end state), and `diverging_fall`, the largest
+/// relative fall of the loss over the last decade of time among the diverging replicas.
+///
+/// - **agrees** when every replica is stationary: a minimiser is reached;
+/// - **disagrees** when a replica diverges and the loss of the diverging replicas has settled
+///   (fell by at most 10 % over the last decade, [`SETTLED_DECADE_FALL`]): the loss approaches
+///   an infimum at infinity while max|c| grows like a power of t, so there is no minimiser at
+///   this width — a finding about finite n (the paper's convergence theorem is for n → ∞ and is
+///   not contradicted by it), and a decided one, so not "not resolved";
+/// - **not resolved** otherwise: replicas still running or unfinished, or classified diverging
+///   while their loss still falls fast (or by an unknown amount).
+pub fn stationary_verdict(
+    stationary: usize,
+    diverging: usize,
+    running: usize,
+    replicas: usize,
+    diverging_fall: f64,
+) -> Verdict {
+    let finished = stationary + diverging + running;
+    let missing = replicas.saturating_sub(finished);
+    let unfinished = if missing > 0 {
+        format!(", {missing} without an end state")
+    } else {
+        String::new()
+    };
+    let counts = format!("{stationary} stationary, {running} running{unfinished}");
+    if finished == 0 {
+        Verdict::not_resolved("no replica has an end state")
+    } else if diverging > 0 && diverging_fall <= SETTLED_DECADE_FALL {
+        Verdict::disagrees(format!(
+            "finding: {diverging}/{replicas} replicas diverge ({counts}): the loss approaches an infimum at infinity (it fell by {:.1} % over the last decade) while max|c| grows like a power of t, so there is no minimiser at this width, as the long runs suggested (a statement about finite n; the paper's convergence is for n → ∞)",
+            100.0 * diverging_fall
+        ))
+    } else if diverging > 0 {
+        Verdict::not_resolved(format!(
+            "{diverging}/{replicas} replicas end with growing charges ({counts}), but their loss still fell by {:.1} % over the last decade (> {:.0} %): still relaxing, so whether it approaches an infimum at infinity (no minimiser) needs longer times",
+            100.0 * diverging_fall,
+            100.0 * SETTLED_DECADE_FALL
+        ))
+    } else if stationary == replicas {
+        Verdict::agrees(format!(
+            "a minimiser is reached: {stationary}/{replicas} replicas stationary (‖v‖ below tolerance, Hessian positive semi-definite)"
+        ))
+    } else {
+        Verdict::not_resolved(format!(
+            "{stationary}/{replicas} replicas stationary, {running} still running{unfinished}: neither a minimiser nor a divergence is established by t_end (longer times needed)"
+        ))
+    }
+}
+
+/// The largest relative gap (ℓ_n(t_end) − ℓ_polish)/ℓ_n(t_end) between the flow's final loss
+/// and the polished one for which the flow counts as having reached its limit.
+pub const POLISH_GAP_CONVERGED: f64 = 1e-2;
+/// How far (relative) a polished loss may lie above the flow's final loss by round-off: a
+/// descent-only polish starts at the flow's final state and cannot end above it.
+pub const POLISH_ROUNDOFF: f64 = 1e-9;
+
+/// The flow's final loss against the polished one, from the relative gaps
+/// (ℓ_n(t_end) − ℓ_polish)/ℓ_n(t_end) of the widths `(n, gap)` (replica means). The polish is
+/// a descent from the flow's final state, so ℓ_polish ≤ ℓ_n(t_end); it equals lim ℓ_n(t) when
+/// the flow converges to the minimiser the polish reaches, and is never the flow at t.
+///
+/// `unconverged` counts the polishes that stopped before ‖v‖ reached their tolerance (budget,
+/// stalled): their polished loss is a loss the descent reached, not a minimum.
+///
+/// - **agrees** (the flow is at its limit by t_end) when every gap is at most 1 %
+///   ([`POLISH_GAP_CONVERGED`]), none is below −[`POLISH_ROUNDOFF`] and every polish
+///   converged;
+/// - **disagrees** when a polished loss lies above the flow's beyond round-off (the polish is
+///   then not a bound: a defect of the polish, not of the flow);
+/// - **not resolved** without gaps, with a gap that is not a number, when some gap exceeds 1 %
+///   (the flow is still on its way at t_end), or when a polish did not converge.
+pub fn polish_gap_verdict(gaps: &[(usize, f64)], unconverged: usize) -> Verdict {
+    if gaps.is_empty() {
+        return Verdict::not_resolved("no polished replicas");
+    }
+    if let Some((n, _)) = gaps.iter().find(|(_, g)| g.is_nan()) {
+        return Verdict::not_resolved(format!("the gap of n = {n} could not be measured"));
+    }
+    if let Some((n, g)) = gaps.iter().find(|(_, g)| *g < -POLISH_ROUNDOFF) {
+        return Verdict::disagrees(format!(
+            "the polished loss of n = {n} lies {:.2e} (relative) above the flow's final loss, which a descent-only polish cannot: it is no bound there",
+            -g
+        ));
+    }
+    let (n, worst) = gaps
+        .iter()
+        .copied()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .expect("gaps");
+    let polish = if unconverged > 0 {
+        format!(
+            "; {unconverged} polishes stopped before converging (their value is a loss the descent reached, not a minimum)"
+        )
+    } else {
+        String::new()
+    };
+    if worst <= POLISH_GAP_CONVERGED && unconverged == 0 {
+        Verdict::agrees(format!(
+            "the flow's final loss is within {:.0} % of the polished minimum at every width: by t_end the flow is at its limit",
+            100.0 * POLISH_GAP_CONVERGED
+        ))
+    } else if worst <= POLISH_GAP_CONVERGED {
+        Verdict::not_resolved(format!(
+            "the flow's final loss is within {:.0} % of the polished loss at every width, but not every polish reached a minimiser{polish}",
+            100.0 * POLISH_GAP_CONVERGED
+        ))
+    } else {
+        Verdict::not_resolved(format!(
+            "the flow at t_end is still {:.1} % above the polished loss at n = {n}: lim ℓ_n(t) lies at or below the flow's final loss, and at or above the polished one if the flow ends at the polish's minimiser (the polish is a bound, not the flow at t_end){polish}",
+            100.0 * worst
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // `cargo xtask check-scaling`
 
 /// The band the fitted variance exponent of online SGD with P ∝ n² must lie in.
@@ -588,6 +714,112 @@ mod tests {
         assert_eq!(
             text(fit_verdict(0.1, 0.2)),
             "not resolved at this scale: the wider network is not yet closer"
+        );
+    }
+
+    #[test]
+    fn stationary_rule() {
+        let agrees = "agrees: a minimiser is reached: 4/4 replicas stationary (‖v‖ below tolerance, Hessian positive semi-definite)";
+        assert_eq!(text(stationary_verdict(4, 0, 0, 4, f64::NAN)), agrees);
+        // all stationary: one short is not resolved
+        assert_eq!(
+            text(stationary_verdict(3, 0, 1, 4, f64::NAN)),
+            "not resolved at this scale: 3/4 replicas stationary, 1 still running: neither a minimiser nor a divergence is established by t_end (longer times needed)"
+        );
+        assert_eq!(
+            text(stationary_verdict(3, 0, 0, 4, f64::NAN)),
+            "not resolved at this scale: 3/4 replicas stationary, 0 still running, 1 without an end state: neither a minimiser nor a divergence is established by t_end (longer times needed)"
+        );
+        // one diverging replica with a settled loss decides, whatever the others
+        let diverging = text(stationary_verdict(3, 1, 0, 4, 0.02));
+        assert!(
+            diverging.starts_with(
+                "disagrees: finding: 1/4 replicas diverge (3 stationary, 0 running): the loss approaches an infimum at infinity (it fell by 2.0 % over the last decade)"
+            ),
+            "{diverging}"
+        );
+        assert!(
+            diverging.contains("no minimiser at this width"),
+            "{diverging}"
+        );
+        assert!(matches!(
+            stationary_verdict(0, 4, 0, 4, 0.0),
+            Verdict::Disagrees { .. }
+        ));
+        assert!(matches!(
+            stationary_verdict(0, 1, 1, 4, 0.05),
+            Verdict::Disagrees { .. }
+        ));
+        // the 10 % threshold on the fall over the last decade
+        assert!(matches!(
+            stationary_verdict(0, 2, 0, 2, 0.1),
+            Verdict::Disagrees { .. }
+        ));
+        let relaxing = text(stationary_verdict(0, 2, 0, 2, 0.101));
+        assert!(
+            relaxing.starts_with(
+                "not resolved at this scale: 2/2 replicas end with growing charges (0 stationary, 0 running), but their loss still fell by 10.1 % over the last decade (> 10 %)"
+            ),
+            "{relaxing}"
+        );
+        assert!(matches!(
+            stationary_verdict(0, 2, 0, 2, f64::NAN),
+            Verdict::NotResolved { .. }
+        ));
+        assert!(matches!(
+            stationary_verdict(4, 0, 0, 4, 0.5),
+            Verdict::Agrees { .. }
+        ));
+        assert!(matches!(
+            stationary_verdict(0, 0, 4, 4, 0.0),
+            Verdict::NotResolved { .. }
+        ));
+        assert_eq!(
+            text(stationary_verdict(0, 0, 0, 4, 0.0)),
+            "not resolved at this scale: no replica has an end state"
+        );
+    }
+
+    #[test]
+    fn polish_gap_rule() {
+        let agrees = "agrees: the flow's final loss is within 1 % of the polished minimum at every width: by t_end the flow is at its limit";
+        // the 1 % threshold
+        assert_eq!(text(polish_gap_verdict(&[(8, 0.01), (16, 0.0)], 0)), agrees);
+        let open = text(polish_gap_verdict(&[(8, 0.0101), (16, 0.0)], 0));
+        assert!(
+            open.starts_with(
+                "not resolved at this scale: the flow at t_end is still 1.0 % above the polished loss at n = 8"
+            ),
+            "{open}"
+        );
+        assert!(!open.contains("stopped before converging"), "{open}");
+        assert!(matches!(
+            polish_gap_verdict(&[(8, 0.001), (16, 0.5)], 0),
+            Verdict::NotResolved { .. }
+        ));
+        // every polish converged: one that did not keeps it open
+        assert_eq!(
+            text(polish_gap_verdict(&[(8, 0.001)], 1)),
+            "not resolved at this scale: the flow's final loss is within 1 % of the polished loss at every width, but not every polish reached a minimiser; 1 polishes stopped before converging (their value is a loss the descent reached, not a minimum)"
+        );
+        assert!(
+            text(polish_gap_verdict(&[(8, 0.2)], 2))
+                .ends_with("; 2 polishes stopped before converging (their value is a loss the descent reached, not a minimum)")
+        );
+        // the round-off allowance below zero
+        assert_eq!(text(polish_gap_verdict(&[(8, -1e-9)], 0)), agrees);
+        assert!(
+            text(polish_gap_verdict(&[(8, 0.0), (32, -1.1e-9)], 0)).starts_with(
+                "disagrees: the polished loss of n = 32 lies 1.10e-9 (relative) above"
+            )
+        );
+        assert_eq!(
+            text(polish_gap_verdict(&[], 0)),
+            "not resolved at this scale: no polished replicas"
+        );
+        assert_eq!(
+            text(polish_gap_verdict(&[(8, 0.0), (16, f64::NAN)], 0)),
+            "not resolved at this scale: the gap of n = 16 could not be measured"
         );
     }
 

@@ -35,6 +35,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
                 .collect(),
             errors: None,
             style: Style::LineMarkers,
+            ..Series::default()
         })
         .collect();
     let mut claims = Vec::new();
@@ -104,6 +105,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             log_x: true,
             log_y: true,
             series,
+            ..Figure::default()
         },
         claims,
     })

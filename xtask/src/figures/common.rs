@@ -3,6 +3,7 @@
 
 use super::{Claim, ScanData};
 use crate::plot::{Series, Style};
+use mf_stats::mf_core::config::StepRule;
 use mf_stats::mf_core::{Mode, UnitKind};
 use mf_stats::scan::FluctuationRow;
 use mf_stats::verdict::{Measured, scaling_verdict};
@@ -23,7 +24,19 @@ pub fn num(v: f64) -> String {
 pub fn settings(d: &ScanData) -> String {
     let b = &d.cfg.base;
     let mode = match b.mode {
-        Mode::Exact => format!("exact population flow (adaptive steps, tol {:e})", b.tol),
+        Mode::Exact => match b.step_rule {
+            None | Some(StepRule::Adaptive) => {
+                format!("exact population flow (adaptive steps, tol {:e})", b.tol)
+            }
+            Some(rule) => format!(
+                "exact population flow (step rule {}, tol {:e})",
+                serde_json::to_value(rule)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| format!("{rule:?}")),
+                b.tol
+            ),
+        },
         Mode::Online => match &d.cfg.batch_scaling {
             Some(s) => format!("online SGD, P = {}·n^{}, Δt = {}", s.p0, s.exponent, b.dt),
             None => format!("online SGD, P = {}, Δt = {}", b.batch, b.dt),
@@ -37,8 +50,15 @@ pub fn settings(d: &ScanData) -> String {
         UnitKind::Custom => "custom unit".to_string(),
     };
     let done: usize = d.groups.iter().map(|(_, c)| c.len()).sum();
+    let polish = match b.polish {
+        Some(p) => format!(
+            ", then a polish to ‖v‖ ≤ {:e} (≤ {} iterations)",
+            p.tol, p.max_iterations
+        ),
+        None => String::new(),
+    };
     format!(
-        "{units}, d = {}, {mode}, widths {:?}, {} replicas ({done} cells done), t = {}, seed {}",
+        "{units}, d = {}, {mode}, widths {:?}, {} replicas ({done} cells done), t = {}{polish}, seed {}",
         b.dim,
         d.cfg.widths,
         d.cfg.replicas,
@@ -83,6 +103,7 @@ pub fn scaling_series(d: &ScanData, label: &str, rel: bool) -> Vec<Series> {
         points: pts,
         errors: Some(errs),
         style: Style::Markers,
+        ..Series::default()
     }];
     if let Some(f) = &d.fit {
         let (lo, hi) = (f.fit_range[0] as f64, f.fit_range[1] as f64);
@@ -97,6 +118,7 @@ pub fn scaling_series(d: &ScanData, label: &str, rel: bool) -> Vec<Series> {
             ],
             errors: None,
             style: Style::Line,
+            ..Series::default()
         });
     }
     out
@@ -116,6 +138,7 @@ pub fn guides(d: &ScanData) -> Vec<Series> {
             points: vec![(n0, m0), (n1, m0 * (n1 / n0).powf(b))],
             errors: None,
             style: Style::Dashed,
+            ..Series::default()
         })
         .collect()
 }

@@ -49,6 +49,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
         points: target.clone(),
         errors: None,
         style: Style::Line,
+        ..Series::default()
     }];
     let mut errors = Vec::new();
     let nonempty: Vec<&(usize, Vec<CellResult>)> =
@@ -82,6 +83,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             points: pts,
             errors: None,
             style: Style::Dashed,
+            ..Series::default()
         });
     }
     let mut claims = Vec::new();
@@ -111,6 +113,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             log_x: false,
             log_y: false,
             series,
+            ..Figure::default()
         },
         claims,
     })

@@ -39,6 +39,7 @@ fn loss_series(d: &ScanData, n: usize) -> Series {
                 .collect(),
         ),
         style: Style::LineMarkers,
+        ..Series::default()
     }
 }
 
@@ -121,6 +122,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             log_x: true,
             log_y: true,
             series,
+            ..Figure::default()
         },
         claims,
     })

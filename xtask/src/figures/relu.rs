@@ -52,6 +52,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             log_x: true,
             log_y: true,
             series,
+            ..Figure::default()
         },
         claims: vec![fit_claim(SPEC.name, d, "ReLU units, online SGD")],
     })

@@ -65,6 +65,7 @@ fn build(ds: &[ScanData]) -> Result<FigureOutput> {
             log_x: true,
             log_y: true,
             series,
+            ..Figure::default()
         },
         claims,
     })

@@ -107,14 +107,17 @@ fn build(ds: &[ScanData]) -> Result<FigureOutput> {
                     points: pts,
                     errors: Some(errs),
                     style: Style::Markers,
+                    ..Series::default()
                 },
                 Series {
                     label: "prediction -min(1, 2α)".into(),
                     points: theory,
                     errors: None,
                     style: Style::Dashed,
+                    ..Series::default()
                 },
             ],
+            ..Figure::default()
         },
         claims,
     })
