@@ -7,8 +7,9 @@
 //! - a **stepper** ([`Stepper`]): one rule that advances the state by one step and reports the
 //!   step it took — fixed-step [`ForwardEuler`] and [`Heun`], adaptive [`BogackiShampine`],
 //!   [`EulerHeun`], [`BacktrackingEuler`];
-//! - a **minimiser** ([`Minimiser`]): descent on the loss without a time axis (the polish), e.g.
-//!   [`SteepestDescent`].
+//! - a **minimiser** ([`Minimiser`]): descent on the loss without a time axis (the polish):
+//!   the reference [`SteepestDescent`], plain [`Lbfgs`], and the polish itself,
+//!   [`TrustRegionNewton`] (Steihaug–Toint CG on exact Hessian-vector products).
 //!
 //! Time is mean-field time t: a plain learning rate η on the loss corresponds to Δt = η/n, and
 //! the relaxation rate in t does not depend on n. The [`crate::Trainer`] owns the schedule,
@@ -22,9 +23,13 @@ mod euler;
 mod euler_heun;
 pub mod field;
 mod heun;
+pub mod lbfgs;
 pub mod minimiser;
+#[cfg(test)]
+mod polish_tests;
 pub mod sampled;
 pub mod stepper;
+pub mod trust_region;
 
 pub use crate::network::Velocity;
 pub use backtracking::BacktrackingEuler;
@@ -33,8 +38,10 @@ pub use euler::ForwardEuler;
 pub use euler_heun::EulerHeun;
 pub use field::Field;
 pub use heun::Heun;
+pub use lbfgs::Lbfgs;
 pub use minimiser::{MinimiseReport, Minimiser, SteepestDescent, Stop, StopRule};
 pub use sampled::{
     SampledField, Workspace, chunk_len, loss, outputs, reference_velocity, velocity,
 };
 pub use stepper::{StepError, StepOutcome, Stepper, StepperState};
+pub use trust_region::{RegionNorm, TrustRegionNewton, TrustRegionStats};
