@@ -26,4 +26,11 @@ pub trait Field {
     fn hessian(&mut self, _net: &Network, _out: MatMut<'_, f64>) -> Option<f64> {
         None
     }
+
+    /// y = H x for the H of [`Field::hessian`] (x, y of length N in the same flat order)
+    /// without forming H, returning ℓ(θ); `None` when the field has no Hessian (minimisers then
+    /// fall back to finite differences of the velocity).
+    fn hessian_vector(&mut self, _net: &Network, _x: &[f64], _y: &mut [f64]) -> Option<f64> {
+        None
+    }
 }

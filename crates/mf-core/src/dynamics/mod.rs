@@ -8,8 +8,9 @@
 //!   step it took — fixed-step [`ForwardEuler`] and [`Heun`], adaptive [`BogackiShampine`],
 //!   [`EulerHeun`], [`BacktrackingEuler`], and the stiff [`Rodas3`] (linearly implicit, with
 //!   the field's Hessian);
-//! - a **minimiser** ([`Minimiser`]): descent on the loss without a time axis (the polish), e.g.
-//!   [`SteepestDescent`].
+//! - a **minimiser** ([`Minimiser`]): descent on the loss without a time axis (the polish):
+//!   the reference [`SteepestDescent`], plain [`Lbfgs`], and the polish itself,
+//!   [`TrustRegionNewton`] (Steihaug–Toint CG on exact Hessian-vector products).
 //!
 //! Time is mean-field time t: a plain learning rate η on the loss corresponds to Δt = η/n, and
 //! the relaxation rate in t does not depend on n. The [`crate::Trainer`] owns the schedule,
@@ -23,10 +24,14 @@ mod euler;
 mod euler_heun;
 pub mod field;
 mod heun;
+pub mod lbfgs;
 pub mod minimiser;
+#[cfg(test)]
+mod polish_tests;
 mod rodas3;
 pub mod sampled;
 pub mod stepper;
+pub mod trust_region;
 
 pub use crate::network::Velocity;
 pub use backtracking::BacktrackingEuler;
@@ -35,9 +40,11 @@ pub use euler::ForwardEuler;
 pub use euler_heun::EulerHeun;
 pub use field::Field;
 pub use heun::Heun;
+pub use lbfgs::Lbfgs;
 pub use minimiser::{MinimiseReport, Minimiser, SteepestDescent, Stop, StopRule};
 pub use rodas3::Rodas3;
 pub use sampled::{
     SampledField, Workspace, chunk_len, loss, outputs, reference_velocity, velocity,
 };
 pub use stepper::{StepError, StepOutcome, Stepper, StepperState};
+pub use trust_region::{RegionNorm, TrustRegionNewton, TrustRegionStats};

@@ -29,4 +29,8 @@ impl Field for ExactField<'_> {
     fn hessian(&mut self, net: &Network, out: MatMut<'_, f64>) -> Option<f64> {
         Some(self.ex.hessian(net, out, self.par))
     }
+
+    fn hessian_vector(&mut self, net: &Network, x: &[f64], y: &mut [f64]) -> Option<f64> {
+        Some(self.ex.hessian_vector(net, x, y, self.par))
+    }
 }

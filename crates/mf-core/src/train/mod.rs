@@ -682,10 +682,12 @@ fn stepper_for(config: &TrainConfig, net: &Network, cf: f64, par: Par) -> Box<dy
     }
 }
 
-/// The minimiser and stop rule of a config's polish.
+/// The minimiser and stop rule of a config's polish: [`crate::dynamics::TrustRegionNewton`]
+/// (relative trust region, exact Hessian-vector products in exact mode) with the config's
+/// gradient tolerance and iteration budget.
 pub fn polish_minimiser(p: &crate::config::Polish) -> (Box<dyn Minimiser>, StopRule) {
     (
-        Box::new(crate::dynamics::SteepestDescent),
+        Box::new(crate::dynamics::TrustRegionNewton::new()),
         StopRule {
             grad_tol: p.tol,
             max_iterations: p.max_iterations,

@@ -55,6 +55,13 @@ impl Field for StepField<'_> {
             Self::Exact(f) => f.hessian(net, out),
         }
     }
+
+    fn hessian_vector(&mut self, net: &Network, x: &[f64], y: &mut [f64]) -> Option<f64> {
+        match self {
+            Self::Sampled(f) => f.hessian_vector(net, x, y),
+            Self::Exact(f) => f.hessian_vector(net, x, y),
+        }
+    }
 }
 
 /// The streams a source draws from.
