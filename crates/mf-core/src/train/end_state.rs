@@ -5,8 +5,10 @@
 //!   (N = n(q + 1) parameters; v = −n∇ℓ in mean-field units), and the Hessian H = n∇²ℓ is
 //!   positive semi-definite within round-off, λ_min(H) ≥ −[`PSD_ROUNDOFF`] · max|λ(H)|. Needs
 //!   the Hessian (exact mode).
-//! - **diverging**: over the last decade of time, t ∈ [t_end/10, t_end] (at least
-//!   [`MIN_ROWS`] evaluations, t_end ≥ 10), the loss fell by more than [`FALLING_LOSS`]
+//! - **diverging**: at a late time, t_end ≥ [`MIN_LATE_TIME`] (before that the flow is in its
+//!   relaxation, where growing charges are the transient of learning: at d = 5 every width
+//!   leaves the mean-field curve by t ≈ 10⁴), over the last decade of time, t ∈ [t_end/10,
+//!   t_end] (at least [`MIN_ROWS`] evaluations), the loss fell by more than [`FALLING_LOSS`]
 //!   (relative) while max|c_i| grew at every evaluation like a power of t: the log–log slope
 //!   b = Δ ln max|c| / Δ ln t is at least [`MIN_CHARGE_EXPONENT`] over the decade and its
 //!   second half keeps at least [`POWER_LAW_KEEP`] of the first half's slope (a power law, not
@@ -19,6 +21,8 @@ use crate::output::{EndState, TraceRow};
 pub const STATIONARY_GRAD: f64 = 1e-6;
 /// Round-off allowance of the positive semi-definiteness test, relative to max|λ(H)|.
 pub const PSD_ROUNDOFF: f64 = 1e-9;
+/// Earliest end time at which a run can be called diverging.
+pub const MIN_LATE_TIME: f64 = 1e4;
 /// Fewest evaluations in the last decade of time for the divergence test.
 pub const MIN_ROWS: usize = 3;
 /// Smallest relative fall of the loss over the last decade for "still falling".
@@ -68,8 +72,10 @@ fn diverging(trace: &[TraceRow]) -> Result<String, String> {
         return Err("no evaluations".into());
     };
     let t_end = last.time;
-    if t_end < 10.0 {
-        return Err(format!("t = {t_end} < 10: too early to tell"));
+    if t_end < MIN_LATE_TIME {
+        return Err(format!(
+            "t = {t_end} < {MIN_LATE_TIME:e}: still relaxing, too early to tell"
+        ));
     }
     let rows: Vec<(f64, f64, f64)> = trace
         .iter()
