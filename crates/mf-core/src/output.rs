@@ -230,8 +230,9 @@ pub struct ParticlesJson {
     pub parts: BTreeMap<String, serde_json::Value>,
 }
 
-/// What the polish (a minimiser after the flow) did. A lower bound on lim ℓ_n(t), never a point
-/// of the flow.
+/// What the polish (a minimiser after the flow) did. It descends from the flow's final state,
+/// so its loss is at most ℓ_n(t_end), and equals lim ℓ_n(t) when the flow converges to the
+/// minimiser it reaches; never a point of the flow.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PolishReport {
     /// The minimiser's name.
