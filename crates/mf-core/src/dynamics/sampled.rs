@@ -41,12 +41,12 @@ use faer::{Mat, MatRef, Par};
 pub const CHUNK: usize = 4096;
 
 /// Bytes of the n × B work buffer aimed at by [`chunk_len`] (n · B values; the buffer of the
-/// shipped kernels holds n · (B + [`ROW_PAD`])): small enough to stay in the last level cache
+/// shipped kernels holds n · (B + 8)): small enough to stay in the last level cache
 /// between the forward pass and the contraction.
 pub const CHUNK_BYTES: usize = 8 << 20;
 
 /// Points per pass B for `width` units and `max_points` points: the largest multiple of
-/// [`TILE_COLS`] with n·B·8 ≤ [`CHUNK_BYTES`], within [TILE_COLS, CHUNK], and at most
+/// 256 (the tile width) with n·B·8 ≤ [`CHUNK_BYTES`], within [256, CHUNK], and at most
 /// `max_points`. Depends on n and the point count only (never on threads), so the order of the
 /// sums over chunks is part of the run's definition.
 pub fn chunk_len(width: usize, max_points: usize) -> usize {

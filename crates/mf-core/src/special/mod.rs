@@ -1,5 +1,5 @@
 //! Special functions of the exact mode, in log space: the confluent hypergeometric limit function
-//! ₀F₁(; b; y), its contiguous ratios and ln Γ (module [`hyp0f1`](self::hyp0f1) for the method
+//! ₀F₁(; b; y), its contiguous ratios and ln Γ (module [`hyp0f1`] for the method
 //! and its accuracy).
 //!
 //! Hand-written on purpose: the exact loss needs ln ₀F₁ for arguments where ₀F₁ itself

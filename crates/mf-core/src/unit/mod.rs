@@ -8,7 +8,7 @@
 //!   checkpoint, so that a resumed run rebuilds the very same unit);
 //! - an optional **fast batched kernel** ([`UnitKernel`]) owning its buffer layout: the forward
 //!   pass f_n(x_p) on a chunk of points and the contraction of the residuals against ∇_θ φ. A
-//!   unit without one is run by the [`reference`] kernel, written from φ and ∇φ alone (correct
+//!   unit without one is run by the [`reference`](mod@reference) kernel, written from φ and ∇φ alone (correct
 //!   for any unit, slow). Both passes of a kernel live in one object, so a unit cannot override
 //!   one pass and silently disagree with the other; [`reference::check_kernel`] compares a
 //!   kernel with the reference.
@@ -96,7 +96,7 @@ pub trait Unit: Send + Sync {
         vec![("z", self.param_dim(dim))]
     }
 
-    /// The fast batched kernel, if the unit has one (otherwise the [`reference`] kernel runs).
+    /// The fast batched kernel, if the unit has one (otherwise the [`reference`](mod@reference) kernel runs).
     fn kernel(&self) -> Option<&dyn UnitKernel> {
         None
     }

@@ -74,7 +74,7 @@ impl Unit for Rbf {
     }
 }
 
-/// The cache-blocked kernel: Φ row-major at stride [`row_stride`]`(B)` in the buffer.
+/// The cache-blocked kernel: Φ row-major at stride B + 8 in the buffer (rows padded, see the module docs).
 impl UnitKernel for Rbf {
     fn buffer_len(&self, n: usize, b: usize) -> usize {
         n * row_stride(b)

@@ -65,7 +65,7 @@ impl Unit for Relu {
 }
 
 /// The cache-blocked kernel: the indicator 1[a·x + b > 0] row-major at stride
-/// [`row_stride`]`(B)` in the buffer.
+/// B + 8 (padded rows) in the buffer.
 impl UnitKernel for Relu {
     fn buffer_len(&self, n: usize, b: usize) -> usize {
         n * row_stride(b)

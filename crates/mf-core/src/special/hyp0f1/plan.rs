@@ -31,7 +31,7 @@ pub(super) struct DebyeData {
 /// Prepared evaluator of `\ln {}_0F_1(;b;y)` and the `m` ratios
 /// `R(b+k, y)`, `k < m`, for fixed `b` and `m` (the fast path for hot loops).
 ///
-/// Same mathematics as [`ln_hyp0f1_and_ratios`], but everything that depends
+/// Same mathematics as [`ln_hyp0f1_and_ratios`](super::ln_hyp0f1_and_ratios), but everything that depends
 /// only on `c = b + m - 1` is precomputed once:
 ///
 /// * the series coefficients `A_k = Y^k / ((c)_k k!)` (double-double
@@ -295,7 +295,7 @@ impl Hyp0f1 {
     }
 
     /// `\ln {}_0F_1(;b;y)`, filling `out[k] = R(b+k, y)` for `k < m`.
-    /// Same conventions as [`ln_hyp0f1_and_ratios`].
+    /// Same conventions as [`ln_hyp0f1_and_ratios`](super::ln_hyp0f1_and_ratios).
     ///
     /// # Panics
     /// If `out.len() < m`.
