@@ -175,8 +175,8 @@ pub fn state_parts(
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EndState {
-    /// The gradient is below the stationarity tolerance and the Hessian is positive
-    /// semi-definite within round-off (exact mode).
+    /// The gradient is below the stationarity tolerance (also in the Newton norm) and the
+    /// Hessian is positive semi-definite within round-off (exact mode).
     Stationary,
     /// The loss is still falling while max|c_i| grows like a power of t: the loss approaches
     /// an infimum at infinity (no minimiser at this width).
@@ -210,6 +210,10 @@ pub struct EndDiagnostics {
     /// Largest |eigenvalue| of H (the scale of the round-off allowance).
     #[serde(default)]
     pub hessian_max_abs_eigenvalue: Option<f64>,
+    /// The loss decrease a Newton step predicts, ½ gᵀ(∇²ℓ)⁻¹g (exact mode; see the end-state
+    /// rule).
+    #[serde(default)]
+    pub newton_decrease: Option<f64>,
     /// The end state.
     pub end_state: EndState,
     /// Why that end state, in words (the numbers the rule saw).

@@ -2,9 +2,14 @@
 //! trace rows and, in exact mode, the Hessian. Each threshold is a named constant.
 //!
 //! - **stationary**: the RMS velocity component is small, ‖v‖ ≤ [`STATIONARY_GRAD`] · √(N C_f)
-//!   (N = n(q + 1) parameters; v = −n∇ℓ in mean-field units), and the Hessian H = n∇²ℓ is
-//!   positive semi-definite within round-off, λ_min(H) ≥ −[`PSD_ROUNDOFF`] · max|λ(H)|. Needs
-//!   the Hessian (exact mode).
+//!   (N = n(q + 1) parameters; v = −n∇ℓ in mean-field units), the Hessian H = n∇²ℓ is
+//!   positive semi-definite within round-off, λ_min(H) ≥ −[`PSD_ROUNDOFF`] · max|λ(H)|, and the
+//!   gradient is small in the Newton norm too: the decrease a Newton step predicts,
+//!   δ = ½ gᵀ(∇²ℓ)⁻¹g = (1/2n) Σ_k (q_kᵀv)² / max(λ_k, [`PSD_ROUNDOFF`] max|λ|) (q_k, λ_k the
+//!   eigenpairs of H), is at most [`STATIONARY_DECREASE`] · ℓ. The last condition matters: the
+//!   exact loss is so flat along some directions (λ_k down to 10⁻⁹ max|λ|) that a tiny
+//!   Euclidean gradient can still leave a Newton step lowering the loss several-fold — the flow
+//!   would need t ~ 1/λ_k to get there. Needs the Hessian (exact mode).
 //! - **diverging**: at a late time, t_end ≥ [`MIN_LATE_TIME`] (before that the flow is in its
 //!   relaxation, where growing charges are the transient of learning: at d = 5 every width
 //!   leaves the mean-field curve by t ≈ 10⁴), over the last decade of time, t ∈ [t_end/10,
@@ -21,6 +26,39 @@ use crate::output::{EndState, TraceRow};
 pub const STATIONARY_GRAD: f64 = 1e-6;
 /// Round-off allowance of the positive semi-definiteness test, relative to max|λ(H)|.
 pub const PSD_ROUNDOFF: f64 = 1e-9;
+/// Largest Newton-predicted relative decrease δ/ℓ of a stationary state.
+pub const STATIONARY_DECREASE: f64 = 1e-3;
+
+/// What the Hessian says of the end state: its extreme eigenvalues and the Newton-predicted
+/// decrease δ (module docs).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Curvature {
+    /// λ_min(H).
+    pub min_eigenvalue: f64,
+    /// max|λ(H)|.
+    pub max_abs_eigenvalue: f64,
+    /// δ = ½ gᵀ(∇²ℓ)⁻¹g with the eigenvalues floored at PSD_ROUNDOFF · max|λ|.
+    pub newton_decrease: f64,
+}
+
+impl Curvature {
+    /// From the eigendecomposition of H = n∇²ℓ (eigenvalues `ev`, eigenvectors the columns of
+    /// `q`), the velocity v = −n∇ℓ (flat order) and the width n.
+    pub fn from_eigen(ev: &[f64], q: faer::MatRef<'_, f64>, v: &[f64], n: usize) -> Self {
+        let max_abs = ev.iter().fold(0.0f64, |m, l| m.max(l.abs()));
+        let floor = (PSD_ROUNDOFF * max_abs).max(f64::MIN_POSITIVE);
+        let mut sum = 0.0;
+        for (k, &l) in ev.iter().enumerate() {
+            let proj: f64 = (0..v.len()).map(|j| q[(j, k)] * v[j]).sum();
+            sum += proj * proj / l.max(floor);
+        }
+        Self {
+            min_eigenvalue: ev.first().copied().unwrap_or(0.0),
+            max_abs_eigenvalue: max_abs,
+            newton_decrease: sum / (2.0 * n as f64),
+        }
+    }
+}
 /// Earliest end time at which a run can be called diverging.
 pub const MIN_LATE_TIME: f64 = 1e4;
 /// Fewest evaluations in the last decade of time for the divergence test.
@@ -33,30 +71,38 @@ pub const MIN_CHARGE_EXPONENT: f64 = 0.05;
 pub const POWER_LAW_KEEP: f64 = 0.5;
 
 /// The end-state rule of the module docs: `grad_norm` = ‖v‖ at the end, `params` = N,
-/// `cf` = C_f, `hessian` = (λ_min, max|λ|) of H when known. Returns the state and the numbers
-/// that decided it, in words.
+/// `cf` = C_f, `loss` = ℓ at the end, `curvature` from the Hessian when known. Returns the
+/// state and the numbers that decided it, in words.
 pub fn end_state(
     trace: &[TraceRow],
     grad_norm: f64,
     params: usize,
     cf: f64,
-    hessian: Option<(f64, f64)>,
+    loss: f64,
+    curvature: Option<Curvature>,
 ) -> (EndState, String) {
     let grad_tol = STATIONARY_GRAD * (params as f64 * cf).sqrt();
-    if let Some((lmin, lmax)) = hessian
+    if let Some(c) = curvature
         && grad_norm <= grad_tol
-        && lmin >= -PSD_ROUNDOFF * lmax
+        && c.min_eigenvalue >= -PSD_ROUNDOFF * c.max_abs_eigenvalue
+        && c.newton_decrease <= STATIONARY_DECREASE * loss
     {
         return (
             EndState::Stationary,
             format!(
-                "‖v‖ = {grad_norm:.3e} ≤ {grad_tol:.3e} and λ_min(H) = {lmin:.3e} ≥ −{PSD_ROUNDOFF:e}·{lmax:.3e}"
+                "‖v‖ = {grad_norm:.3e} ≤ {grad_tol:.3e}, λ_min(H) = {:.3e} ≥ −{PSD_ROUNDOFF:e}·{:.3e}, Newton decrease δ/ℓ = {:.3e} ≤ {STATIONARY_DECREASE:e}",
+                c.min_eigenvalue,
+                c.max_abs_eigenvalue,
+                c.newton_decrease / loss
             ),
         );
     }
-    let stationary_miss = match hessian {
-        Some((lmin, lmax)) => format!(
-            "not stationary (‖v‖ = {grad_norm:.3e} vs {grad_tol:.3e}, λ_min(H) = {lmin:.3e}, max|λ| = {lmax:.3e})"
+    let stationary_miss = match curvature {
+        Some(c) => format!(
+            "not stationary (‖v‖ = {grad_norm:.3e} vs {grad_tol:.3e}, λ_min(H) = {:.3e}, max|λ| = {:.3e}, Newton decrease δ/ℓ = {:.3e} vs {STATIONARY_DECREASE:e})",
+            c.min_eigenvalue,
+            c.max_abs_eigenvalue,
+            c.newton_decrease / loss
         ),
         None => format!("not stationary (no Hessian; ‖v‖ = {grad_norm:.3e})"),
     };
@@ -152,7 +198,7 @@ mod tests {
         }
     }
 
-    /// ℓ = t^-a, max|c| = t^b on log-spaced times 1 … 10^6.
+    /// ℓ = t^-a, max|c| = b(t) on log-spaced times 1 … 10^6.
     fn trace(a: f64, b: impl Fn(f64) -> f64) -> Vec<TraceRow> {
         (0..=24)
             .map(|k| {
@@ -162,34 +208,70 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn stationary_needs_a_small_gradient_and_a_psd_hessian() {
-        let tr = trace(0.0, |_| 1.0);
-        let (n, cf) = (100, 4.0);
-        let tol = STATIONARY_GRAD * (n as f64 * cf).sqrt();
-        let psd = Some((0.0, 1.0));
-        assert_eq!(
-            end_state(&tr, 0.99 * tol, n, cf, psd).0,
-            EndState::Stationary
-        );
-        assert_eq!(end_state(&tr, 1.01 * tol, n, cf, psd).0, EndState::Running);
-        let edge = -PSD_ROUNDOFF * 2.0;
-        assert_eq!(
-            end_state(&tr, 0.5 * tol, n, cf, Some((0.99 * edge, 2.0))).0,
-            EndState::Stationary
-        );
-        assert_eq!(
-            end_state(&tr, 0.5 * tol, n, cf, Some((1.01 * edge, 2.0))).0,
-            EndState::Running
-        );
-        // no Hessian: never stationary
-        assert_ne!(end_state(&tr, 0.0, n, cf, None).0, EndState::Stationary);
+    fn curv(lmin: f64, lmax: f64, delta: f64) -> Option<Curvature> {
+        Some(Curvature {
+            min_eigenvalue: lmin,
+            max_abs_eigenvalue: lmax,
+            newton_decrease: delta,
+        })
     }
 
     #[test]
-    fn diverging_needs_a_falling_loss_and_a_power_law_in_the_charges() {
+    fn stationary_needs_a_small_gradient_a_psd_hessian_and_a_small_newton_decrease() {
+        let tr = trace(0.0, |_| 1.0);
+        let (n, cf, loss) = (100, 4.0, 0.5);
+        let tol = STATIONARY_GRAD * (n as f64 * cf).sqrt();
+        let psd = curv(0.0, 1.0, 0.0);
+        let st = |g: f64, c: Option<Curvature>| end_state(&tr, g, n, cf, loss, c).0;
+        assert_eq!(st(0.99 * tol, psd), EndState::Stationary);
+        assert_eq!(st(1.01 * tol, psd), EndState::Running);
+        let edge = -PSD_ROUNDOFF * 2.0;
+        assert_eq!(
+            st(0.5 * tol, curv(0.99 * edge, 2.0, 0.0)),
+            EndState::Stationary
+        );
+        assert_eq!(
+            st(0.5 * tol, curv(1.01 * edge, 2.0, 0.0)),
+            EndState::Running
+        );
+        let d = STATIONARY_DECREASE * loss;
+        assert_eq!(
+            st(0.5 * tol, curv(0.0, 1.0, 0.99 * d)),
+            EndState::Stationary
+        );
+        assert_eq!(st(0.5 * tol, curv(0.0, 1.0, 1.01 * d)), EndState::Running);
+        // no Hessian: never stationary
+        assert_ne!(st(0.0, None), EndState::Stationary);
+    }
+
+    #[test]
+    fn the_newton_decrease_of_a_known_quadratic() {
+        // ℓ = ½ Σ a_k θ_k² in the eigenbasis (q = I): v = −n a θ, H = n a:
+        // δ = (1/2n) Σ (n a_k θ_k)² / (n a_k) = ½ Σ a_k θ_k² = ℓ (Newton lands on the minimum)
+        let n = 4;
+        let a = [1e-3, 0.5, 2.0, 10.0];
+        let th = [0.3, -1.0, 0.25, 0.1];
+        let ev: Vec<f64> = a.iter().map(|x| n as f64 * x).collect();
+        let q = faer::Mat::<f64>::identity(4, 4);
+        let v: Vec<f64> = a
+            .iter()
+            .zip(&th)
+            .map(|(x, t)| -(n as f64) * x * t)
+            .collect();
+        let c = Curvature::from_eigen(&ev, q.as_ref(), &v, n);
+        let loss: f64 = a.iter().zip(&th).map(|(x, t)| 0.5 * x * t * t).sum();
+        assert!(
+            (c.newton_decrease - loss).abs() < 1e-15 * loss.max(1.0),
+            "{c:?}"
+        );
+        assert_eq!(c.min_eigenvalue, ev[0]);
+        assert_eq!(c.max_abs_eigenvalue, ev[3]);
+    }
+
+    #[test]
+    fn diverging_needs_a_late_falling_loss_and_a_power_law_in_the_charges() {
         let big = 1.0;
-        let d = |a: f64, b: f64| end_state(&trace(a, |t| t.powf(b)), big, 10, 1.0, None).0;
+        let d = |a: f64, b: f64| end_state(&trace(a, |t| t.powf(b)), big, 10, 1.0, 1.0, None).0;
         // ℓ ∝ t^-0.7, |c| ∝ t^0.3: diverging
         assert_eq!(d(0.7, 0.3), EndState::Diverging);
         // charge exponent on both sides of the threshold
@@ -211,7 +293,7 @@ mod tests {
             }
         };
         let k = POWER_LAW_KEEP;
-        let at = |b2: f64| end_state(&trace(0.7, bent(0.3, b2)), big, 10, 1.0, None).0;
+        let at = |b2: f64| end_state(&trace(0.7, bent(0.3, b2)), big, 10, 1.0, 1.0, None).0;
         assert_eq!(at(1.02 * k * 0.3), EndState::Diverging);
         assert_eq!(at(0.98 * k * 0.3), EndState::Running);
         // a |c| that shrinks somewhere in the last decade: running
@@ -224,13 +306,18 @@ mod tests {
                 }
         };
         assert_eq!(
-            end_state(&trace(0.7, wobble), big, 10, 1.0, None).0,
+            end_state(&trace(0.7, wobble), big, 10, 1.0, 1.0, None).0,
             EndState::Running
         );
-        // too short a run: running
-        assert_eq!(
-            end_state(&trace(0.7, |t| t)[..4], big, 10, 1.0, None).0,
-            EndState::Running
-        );
+        // too early a run: running, on both sides of the late-time threshold
+        let upto = |t_end: f64| {
+            let tr: Vec<TraceRow> = trace(0.7, |t| t.powf(0.3))
+                .into_iter()
+                .filter(|r| r.time <= t_end)
+                .collect();
+            end_state(&tr, big, 10, 1.0, 1.0, None).0
+        };
+        assert_eq!(upto(MIN_LATE_TIME), EndState::Diverging);
+        assert_eq!(upto(0.99 * MIN_LATE_TIME), EndState::Running);
     }
 }

@@ -511,30 +511,31 @@ impl Trainer {
                 .objective_field(self.unit.as_ref(), &self.test, &mut self.ws, par);
         crate::dynamics::Field::velocity(&mut field, &self.net, &mut self.eval_vel);
         let grad_norm = self.eval_vel.norm();
-        // the Hessian's extreme eigenvalues, where the field has a Hessian (exact mode)
-        let hessian = {
+        let loss = crate::dynamics::Field::loss(&mut field, &self.net);
+        // the Hessian's eigenpairs, where the field has a Hessian (exact mode)
+        let curvature = {
             let mut h = faer::Mat::<f64>::zeros(big, big);
+            let mut v = vec![0.0; big];
+            self.eval_vel.to_flat(&mut v);
             crate::dynamics::Field::hessian(&mut field, &self.net, h.as_mut())
-                .and_then(|_| crate::dynamics::dense::symmetric_eigenvalues(h.as_ref(), par))
-                .and_then(|ev| {
-                    let lo = *ev.first()?;
-                    let hi = ev.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-                    Some((lo, hi))
-                })
+                .and_then(|_| crate::dynamics::dense::symmetric_eigen(h.as_ref(), par))
+                .map(|(ev, q)| end_state::Curvature::from_eigen(&ev, q.as_ref(), &v, n))
         };
         let (state, reason) = end_state::end_state(
             &self.trace,
             grad_norm,
             big,
             self.target.zero_network_loss(),
-            hessian,
+            loss,
+            curvature,
         );
         self.end.insert(EndDiagnostics {
             grad_norm,
             max_abs_c: self.net.max_abs_c(),
             min_pair_distance: self.net.min_pair_distance(),
-            hessian_min_eigenvalue: hessian.map(|h| h.0),
-            hessian_max_abs_eigenvalue: hessian.map(|h| h.1),
+            hessian_min_eigenvalue: curvature.map(|c| c.min_eigenvalue),
+            hessian_max_abs_eigenvalue: curvature.map(|c| c.max_abs_eigenvalue),
+            newton_decrease: curvature.map(|c| c.newton_decrease),
             end_state: state,
             end_state_reason: reason,
         })

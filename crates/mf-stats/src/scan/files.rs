@@ -4,7 +4,8 @@
 //!   `n,replica,batch,step,time,test_loss,relative_test_loss,mc_test_loss,grad_norm,max_abs_c,
 //!   min_pair_distance`;
 //! - `ends.csv`: the end of every cell, `n,replica,time,test_loss,relative_test_loss,grad_norm,
-//!   max_abs_c,min_pair_distance,hessian_min_eigenvalue,hessian_max_abs_eigenvalue,end_state,
+//!   max_abs_c,min_pair_distance,hessian_min_eigenvalue,hessian_max_abs_eigenvalue,
+//!   newton_decrease,end_state,
 //!   polish_method,polished_test_loss,polished_relative_test_loss,polish_iterations,
 //!   polish_grad_norm,polish_max_abs_c,polish_stop` (empty where not computed);
 //! - `fluctuations.csv`: one [`FluctuationRow`] per width and common time,
@@ -86,7 +87,7 @@ impl RunLine {
 }
 
 /// Columns of `ends.csv`.
-const ENDS_COLUMNS: [&str; 18] = [
+const ENDS_COLUMNS: [&str; 19] = [
     "n",
     "replica",
     "time",
@@ -97,6 +98,7 @@ const ENDS_COLUMNS: [&str; 18] = [
     "min_pair_distance",
     "hessian_min_eigenvalue",
     "hessian_max_abs_eigenvalue",
+    "newton_decrease",
     "end_state",
     "polish_method",
     "polished_test_loss",
@@ -120,6 +122,7 @@ struct EndLine {
     min_pair_distance: Option<f64>,
     hessian_min_eigenvalue: Option<f64>,
     hessian_max_abs_eigenvalue: Option<f64>,
+    newton_decrease: Option<f64>,
     end_state: Option<&'static str>,
     polish_method: Option<String>,
     polished_test_loss: Option<f64>,
@@ -146,6 +149,7 @@ impl EndLine {
             min_pair_distance: e.map(|e| e.min_pair_distance),
             hessian_min_eigenvalue: e.and_then(|e| e.hessian_min_eigenvalue),
             hessian_max_abs_eigenvalue: e.and_then(|e| e.hessian_max_abs_eigenvalue),
+            newton_decrease: e.and_then(|e| e.newton_decrease),
             end_state: e.map(|e| e.end_state.as_str()),
             polish_method: p.map(|p| p.polish_method.clone()),
             polished_test_loss: p.map(|p| p.polished_test_loss),
