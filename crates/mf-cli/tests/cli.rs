@@ -1,7 +1,7 @@
 //! End-to-end tests of the `mf` binary.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn mf(args: &[&str]) -> Output {
@@ -181,10 +181,6 @@ fn bad_input_is_one_line_naming_the_flag_with_status_2() {
         assert!(e.contains(flag), "{args:?}: {e}");
         assert!(!e.contains("panicked"), "{e}");
     }
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
 #[test]
