@@ -5,6 +5,7 @@
 
 use crate::figures::FigureSpec;
 use anyhow::{Context, Result, bail};
+use mf_stats::mf_core::config::{DEFAULT_POLISH_TOL, Polish, StepRule};
 use mf_stats::mf_core::output::{read_json, write_json};
 use mf_stats::mf_core::{InitC, Mode, TrainConfig, UnitKind};
 use mf_stats::scan::{FitQuantity, ScanConfig};
@@ -77,13 +78,19 @@ pub fn named(label: &str, scan: ScanConfig) -> NamedScan {
     }
 }
 
-/// The exact d = 5 scan shared by `lln`, `scaling-gd`, `scaling-dim`, `clt` and `fit`.
-pub fn exact_d5(quick: bool) -> NamedScan {
-    if quick {
-        named("exact-d5", exact(5, &[8, 16, 32, 64, 128], 8, 1000.0))
-    } else {
-        named("exact-d5", exact(5, &[8, 16, 32, 64, 128], 8, 20_000.0))
-    }
+/// `s` with the polish after the flow: the default tolerance, at most `iterations` iterations.
+pub fn polished(mut s: ScanConfig, iterations: u64) -> ScanConfig {
+    s.base.polish = Some(Polish {
+        tol: DEFAULT_POLISH_TOL,
+        max_iterations: iterations,
+    });
+    s
+}
+
+/// `s` with the step rule `rule` (`None`: the default of its mode).
+pub fn with_rule(mut s: ScanConfig, rule: Option<StepRule>) -> ScanConfig {
+    s.base.step_rule = rule;
+    s
 }
 
 /// Reads `dir/NAME.json` of figure `spec`, writing its default first if it is missing.

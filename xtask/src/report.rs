@@ -17,6 +17,7 @@ struct ClaimRow<'a> {
     high: String,
     verdict: String,
     settings: &'a str,
+    note: &'a str,
 }
 
 /// The value, low and high columns of a measurement (low and high empty without an interval).
@@ -41,6 +42,7 @@ pub fn claims_csv(claims: &[Claim]) -> Result<String> {
             "high",
             "verdict",
             "settings",
+            "note",
         ])?;
     }
     for c in claims {
@@ -55,6 +57,7 @@ pub fn claims_csv(claims: &[Claim]) -> Result<String> {
             high,
             verdict: c.verdict.to_string(),
             settings: &c.settings,
+            note: &c.note,
         })?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
@@ -95,7 +98,7 @@ pub fn report(info: &RunInfo, figures: &[(String, String)], claims: &[Claim]) ->
         info.scans.iter().map(|x| x.2).sum::<usize>(),
         total / 120.0
     ));
-    s.push_str("\nVerdicts: **agrees**, **disagrees**, or **not resolved at this scale** (the measurement cannot decide the claim with these widths, replicas and times; the reason is given).\n\n");
+    s.push_str("\nVerdicts: **agrees**, **disagrees**, or **not resolved at this scale** (the measurement cannot decide the claim with these widths, replicas and times; the reason is given). The exponents of the paper's scaling claims (trained error vs n in every d, ReLU, dimension independence, the CLT in loss form, healing, the SGD batch rule) are judged by their 95 % bootstrap interval alone: **agrees** when the prediction lies inside it, **disagrees** when outside, **not resolved** only when the interval is wider than 0.5 (or missing); no allowance is added to an interval. A disagreement with the paper is a result. Losses are fitted, not errors: an error (L² distance) O(n^-a) is a loss O(n^-2a), and each row says which it measured.\n\n");
     s.push_str(
         "## Summary\n\n| figure | claim | measured | verdict |\n| --- | --- | --- | --- |\n",
     );
@@ -117,13 +120,21 @@ pub fn report(info: &RunInfo, figures: &[(String, String)], claims: &[Claim]) ->
         ));
         for c in claims.iter().filter(|c| c.figure == name) {
             s.push_str(&format!(
-                "- **Claim**: {}\n  - prediction: {}\n  - measured: {} = {}\n  - settings: {}\n  - verdict: **{}**\n",
+                "- **Claim**: {}\n  - prediction: {}\n  - measured: {} = {}\n",
                 c.claim,
                 c.prediction,
                 c.quantity,
                 measured(c),
-                c.settings,
-                c.verdict
+            ));
+            if !c.note.is_empty() {
+                s.push_str(&format!(
+                    "  - what was measured against which prediction: {}\n",
+                    c.note
+                ));
+            }
+            s.push_str(&format!(
+                "  - settings: {}\n  - verdict: **{}**\n",
+                c.settings, c.verdict
             ));
         }
     }

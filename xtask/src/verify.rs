@@ -19,7 +19,7 @@ pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
 /// The header of `figures/NAME.csv`.
 const FIGURE_HEADER: [&str; 5] = ["series", "x", "y", "y_low", "y_high"];
 /// The header of `claims.csv`.
-const CLAIMS_HEADER: [&str; 9] = [
+const CLAIMS_HEADER: [&str; 10] = [
     "figure",
     "claim",
     "prediction",
@@ -29,6 +29,7 @@ const CLAIMS_HEADER: [&str; 9] = [
     "high",
     "verdict",
     "settings",
+    "note",
 ];
 
 /// The header and records of a CSV text (records of any length), or the parse error.
@@ -119,6 +120,10 @@ pub fn problems(out: &Path, figures: &[&str]) -> Vec<String> {
                 }
                 if !report.contains(verdict) {
                     bad.push(format!("REPORT.md does not show the verdict {verdict:?}"));
+                }
+                let note = &v[9];
+                if !note.is_empty() && !report.contains(note) {
+                    bad.push(format!("REPORT.md does not show the note {note:?}"));
                 }
             }
             if rows.is_empty() {
@@ -218,6 +223,7 @@ mod tests {
             measured: Measured::with_interval(-1.01, (-1.2, -0.8)),
             settings: "synthetic, \"quoted\"".into(),
             verdict: Verdict::agrees("with n^-1, \"quoted\""),
+            note: "a note, with a comma".into(),
         };
         let info = RunInfo {
             scale: "quick".into(),

@@ -17,6 +17,10 @@
 //!                                              `bias_sq_unbiased` subtracts that)
 //! LLN distance between widths: (1/K) Σ_k (f̄_n(x_k) − f̄_{4n}(x_k))².
 //! ```
+//!
+//! Also: the first recorded time at which a curve falls below a level ([`first_time_below`],
+//! e.g. the plateau escape time), and a bootstrap stream of its own per named quantity
+//! ([`bootstrap_rng`]).
 
 use mf_core::streams::StreamRng;
 use rand::RngExt;
@@ -64,6 +68,25 @@ pub fn percentile_interval(v: &mut [f64], level: f64) -> (f64, f64) {
         v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
     };
     (q(0.5 * (1.0 - level)), q(0.5 * (1.0 + level)))
+}
+
+/// The first recorded time at which `curve` = [(t, y)] (in time order) has y < `level`; `None`
+/// when it never does (NaN values never count).
+pub fn first_time_below(curve: &[(f64, f64)], level: f64) -> Option<f64> {
+    curve.iter().find(|(_, y)| *y < level).map(|(t, _)| *t)
+}
+
+/// A bootstrap stream of its own for the quantity named `name` of a scan with base seed `seed`:
+/// xoshiro256++ seeded (SplitMix64) with `seed` XOR the FNV-1a 64 hash of `name`. Quantities of
+/// different scans (or different quantities of one scan) get unrelated streams, so their
+/// bootstrap distributions are independent and can be combined (e.g. the difference of two
+/// exponents); the same name always gives the same draws.
+pub fn bootstrap_rng(seed: u64, name: &str) -> StreamRng {
+    use rand::SeedableRng;
+    use std::hash::Hasher;
+    let mut h = fnv::FnvHasher::default();
+    h.write(name.as_bytes());
+    StreamRng::seed_from_u64(seed ^ h.finish())
 }
 
 /// The fluctuation field of one width at one time.
@@ -206,5 +229,33 @@ mod tests {
         );
         assert!(f.bias_sq > f.bias_sq_unbiased);
         assert_eq!(lln_distance(&f.mean_field, &f.mean_field), 0.0);
+    }
+
+    #[test]
+    fn first_time_below_is_the_first_crossing() {
+        let c = [
+            (1.0, 0.9),
+            (2.0, f64::NAN),
+            (3.0, 0.5),
+            (4.0, 0.49),
+            (5.0, 0.1),
+        ];
+        assert_eq!(first_time_below(&c, 0.5), Some(4.0), "0.5 is not below 0.5");
+        assert_eq!(first_time_below(&c, 0.50001), Some(3.0));
+        assert_eq!(first_time_below(&c, 0.95), Some(1.0));
+        assert_eq!(first_time_below(&c, 0.1), None);
+        assert_eq!(first_time_below(&[], 1.0), None);
+    }
+
+    #[test]
+    fn bootstrap_streams_differ_by_name_and_repeat_by_name() {
+        use rand::Rng;
+        let mut a = bootstrap_rng(1, "exact-d5-long/beta");
+        let mut b = bootstrap_rng(1, "exact-d10-long/beta");
+        let mut a2 = bootstrap_rng(1, "exact-d5-long/beta");
+        let (x, y, z) = (a.next_u64(), b.next_u64(), a2.next_u64());
+        assert_eq!(x, z);
+        assert_ne!(x, y);
+        assert_ne!(bootstrap_rng(2, "exact-d5-long/beta").next_u64(), x);
     }
 }

@@ -10,7 +10,11 @@
 //!   fluctuations are $O(n^{-1/2})$, decaying when they heal; the bias $K^{-1}\sum_k(\bar f_n - f)^2$;
 //! - mean losses with standard errors and bootstrap intervals;
 //! - power-law fits $y(n) \approx A\, n^{\beta}$ on log–log axes (weighted least squares), with a
-//!   bootstrap interval for $\beta$ over replicas ([`fit`]);
+//!   bootstrap interval for $\beta$ over replicas and its bootstrap distribution (so that two
+//!   scans' exponents can be differenced), the exponent of the replica variance, and the rule
+//!   choosing the widths of a long-time fit ([`fit`]);
+//! - the extrapolation $\ell_\infty(t)$ of the mean loss in $n$ and the exponent of
+//!   $E[\ell_n(t)] - \ell_\infty(t)$ by profile least squares ([`extrapolate`]);
 //! - scans over widths × replicas with resume, shards and merging ([`scan`]).
 //!
 //! This crate is the layer above [`mf_core`], which it re-exports.
@@ -26,6 +30,7 @@
 
 pub mod error;
 pub mod estimators;
+pub mod extrapolate;
 pub mod fit;
 pub mod scan;
 pub mod verdict;

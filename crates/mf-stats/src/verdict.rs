@@ -6,11 +6,14 @@
 //! so that a rule reads in one place and can be changed in one place; each rule is a plain
 //! function of numbers and intervals, tested on both sides of each of its thresholds.
 //!
+//! The exponents of the paper's scaling claims are judged by one rule, [`interval_verdict`]:
+//! the prediction against the 95 % interval alone.
+//!
 //! ```
-//! use mf_stats::verdict::{Verdict, scaling_verdict};
-//! let v = scaling_verdict(Some((-1.2, -0.8)));
+//! use mf_stats::verdict::{Verdict, interval_verdict};
+//! let v = interval_verdict(-2.0, Some((-2.2, -1.9)));
 //! assert!(matches!(v, Verdict::Agrees { .. }));
-//! assert_eq!(v.to_string(), "agrees with n^-1 (CLT-level fluctuations)");
+//! assert_eq!(v.to_string(), "agrees: the prediction -2 lies inside the 95 % interval [-2.2, -1.9]");
 //! ```
 
 use std::fmt;
@@ -124,62 +127,137 @@ fn contains((lo, hi): (f64, f64), v: f64) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Scaling of the trained loss with n
+// Exponents: the prediction against the interval (claims 1–6)
 
-/// The loss exponent of CLT-level fluctuations, β = −1 (error O(n^-1/2)).
+/// The loss exponent of CLT-level fluctuations, β = −1 (error O(n^-1/2)); also the predicted
+/// exponent of E[ℓ_n(t)] − ℓ_∞(t) and of Var_R[ℓ_n(t)] at finite time.
 pub const CLT_EXPONENT: f64 = -1.0;
-/// The loss exponent once the fluctuations heal (RBF units), β = −2 (error O(n^-1)).
+/// The loss exponent once the fluctuations heal (RBF units), β = −2 (error O(n^-1)); also the
+/// predicted exponent of Var_R\[f_n\] at long times.
 pub const HEALED_EXPONENT: f64 = -2.0;
-/// An exponent whose interval reaches above this is ≈ 0: the n-independent mean-field part of
-/// the loss still dominates and the exponent is not resolved.
-pub const RESOLVED_EXPONENT_MAX: f64 = -0.3;
+/// The widest interval (high − low) that decides a claim; a wider one is not resolved.
+pub const MAX_RESOLVED_WIDTH: f64 = 0.5;
 
-/// A fitted loss exponent agrees with n^-1 or n^-2 when its interval (upper end ≤ −0.3)
-/// contains −1 or −2, is not resolved when there is no interval, the interval reaches above −0.3
-/// or lies within (−1, 0), and disagrees when it lies below −2 or strictly between −2 and −1.
-pub fn scaling_verdict(interval: Option<(f64, f64)>) -> Verdict {
+/// A measured quantity (an exponent, a difference of exponents) against its `prediction`,
+/// from its interval alone:
+///
+/// - **not resolved** without an interval, with a non-finite end, or when the interval is wider
+///   than [`MAX_RESOLVED_WIDTH`] = 0.5 (the reason says what would resolve it);
+/// - otherwise **agrees** when the prediction lies inside the interval (ends included) and
+///   **disagrees** when it lies outside.
+///
+/// No allowance is added to the interval.
+pub fn interval_verdict(prediction: f64, interval: Option<(f64, f64)>) -> Verdict {
     let Some((lo, hi)) = interval else {
-        return Verdict::not_resolved("fewer than two finished widths");
+        return Verdict::not_resolved(
+            "no interval (fewer than two usable widths): more widths that have left the mean-field curve would resolve it",
+        );
     };
-    let has = |b: f64| contains((lo, hi), b);
     if !(lo.is_finite() && hi.is_finite()) {
-        Verdict::not_resolved("no interval")
-    } else if hi > RESOLVED_EXPONENT_MAX {
-        Verdict::not_resolved(
-            "β ≈ 0, the final loss is still dominated by its n-independent mean-field part ℓ_∞(t) (the floors are reached only at longer times)",
-        )
-    } else if has(CLT_EXPONENT) && has(HEALED_EXPONENT) {
-        Verdict::agrees("(the interval cannot yet tell n^-1 from n^-2)")
-    } else if has(HEALED_EXPONENT) {
-        Verdict::agrees("with n^-2 (healed fluctuations)")
-    } else if has(CLT_EXPONENT) {
-        Verdict::agrees("with n^-1 (CLT-level fluctuations)")
-    } else if lo > CLT_EXPONENT {
-        Verdict::not_resolved("-1 < β < 0, the n-independent part of the loss is still significant")
-    } else if hi < HEALED_EXPONENT {
-        Verdict::disagrees("the loss falls faster than n^-2")
+        return Verdict::not_resolved(
+            "the interval has a non-finite end (too few distinct bootstrap resamples): more replicas would resolve it",
+        );
+    }
+    let width = hi - lo;
+    let shown = format!("[{}, {}]", short(lo), short(hi));
+    if width > MAX_RESOLVED_WIDTH {
+        Verdict::not_resolved(format!(
+            "the 95 % interval {shown} is {} wide (> {MAX_RESOLVED_WIDTH}): more replicas per width (the interval shrinks like 1/√R) or more widths in the fit would resolve it",
+            short(width)
+        ))
+    } else if contains((lo, hi), prediction) {
+        Verdict::agrees(format!(
+            "the prediction {} lies inside the 95 % interval {shown}",
+            short(prediction)
+        ))
     } else {
-        Verdict::disagrees("β lies strictly between -2 and -1")
+        let side = if prediction < lo { "below" } else { "above" };
+        Verdict::disagrees(format!(
+            "the prediction {} lies {side} the 95 % interval {shown}",
+            short(prediction)
+        ))
     }
 }
 
-/// The exponents of several dimensions agree with "β does not depend on d" when every one is
-/// resolved (an interval with upper end ≤ −0.3) and their intervals overlap pairwise, disagree
-/// when resolved but some pair does not overlap, and are not resolved otherwise.
-pub fn dimension_verdict(intervals: &[Option<(f64, f64)>]) -> Verdict {
-    let resolved = intervals
-        .iter()
-        .all(|i| i.is_some_and(|(_, hi)| hi <= RESOLVED_EXPONENT_MAX));
-    let fits: Vec<(f64, f64)> = intervals.iter().flatten().copied().collect();
-    let overlap = fits
-        .iter()
-        .all(|a| fits.iter().all(|b| a.0 <= b.1 && b.0 <= a.1));
-    if !resolved {
-        Verdict::not_resolved("at least one dimension's exponent is not resolved (see its row)")
-    } else if overlap {
-        Verdict::agrees("the exponents' intervals overlap")
+/// Two exponents are equal (the loss exponent does not depend on d; online SGD with α ≥ 1 has
+/// the GD rate) when the interval of their difference β_a − β_b — from independent bootstraps
+/// of the two scans, `mf_stats::fit::difference_interval` — contains 0: [`interval_verdict`]
+/// with prediction 0.
+pub fn equal_exponents_verdict(difference_interval: Option<(f64, f64)>) -> Verdict {
+    interval_verdict(0.0, difference_interval)
+}
+
+/// A number in at most 4 significant digits, without trailing zeros (`-2`, `-1.234`, `0.0001234`).
+fn short(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let digits = (3 - v.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let s = format!("{v:.digits$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
-        Verdict::disagrees("the exponents' intervals do not overlap")
+        s
+    };
+    if s == "-0" { "0".into() } else { s }
+}
+
+/// The relative loss at or below which a width has **learned** the target.
+pub const LEARNED_RELATIVE_LOSS: f64 = 0.05;
+/// The relative loss below which a run has **left the plateau** (the escape time is the first
+/// recorded time below it): at d = 25 the plateau sits near 0.88 (the degree-1 part of the
+/// target learned, the degree-3 part not).
+pub const ESCAPE_LEVEL: f64 = 0.5;
+
+/// Whether the widest width has learned, from its replica-mean end relative loss `mean` and the
+/// 95 % interval of that mean (without one, the mean stands for both ends):
+///
+/// - **agrees** when the whole interval is at or below [`LEARNED_RELATIVE_LOSS`] = 0.05;
+/// - **disagrees** when the whole interval is above 0.05 — a finding of the plateau when the
+///   mean is at or above [`ESCAPE_LEVEL`] = 0.5 (it has not left the plateau by t_end), else
+///   "left the plateau but not learned";
+/// - **not resolved** when the interval straddles 0.05 or the mean is not a number.
+pub fn learned_verdict(mean: f64, interval: Option<(f64, f64)>) -> Verdict {
+    if !mean.is_finite() {
+        return Verdict::not_resolved("no finished replica");
+    }
+    let (lo, hi) = interval
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .unwrap_or((mean, mean));
+    if hi <= LEARNED_RELATIVE_LOSS {
+        Verdict::agrees(format!(
+            "learned: relative loss ≤ {LEARNED_RELATIVE_LOSS} over its whole interval"
+        ))
+    } else if lo > LEARNED_RELATIVE_LOSS && mean >= ESCAPE_LEVEL {
+        Verdict::disagrees(format!(
+            "finding: the widest width has not left the plateau by t_end (replica-mean relative loss {} ≥ {ESCAPE_LEVEL}); see the escape times against n and d",
+            short(mean)
+        ))
+    } else if lo > LEARNED_RELATIVE_LOSS {
+        Verdict::disagrees(format!(
+            "the widest width has left the plateau but not learned: relative loss above {LEARNED_RELATIVE_LOSS} over its whole interval"
+        ))
+    } else {
+        Verdict::not_resolved(format!(
+            "the interval [{}, {}] straddles {LEARNED_RELATIVE_LOSS}: more replicas (or a longer run) would decide it",
+            short(lo),
+            short(hi)
+        ))
+    }
+}
+
+/// Whether some RBF width σ of a σ scan leaves the plateau by the scan's time, from the lowest
+/// relative loss over the scan: **agrees** when it is below [`ESCAPE_LEVEL`], **not resolved**
+/// otherwise (no σ of the scan has left the plateau by then: longer runs are needed).
+pub fn sigma_scan_verdict(best_relative_loss: f64) -> Verdict {
+    if best_relative_loss < ESCAPE_LEVEL {
+        Verdict::agrees(format!(
+            "the best σ of the scan has left the plateau (relative loss < {ESCAPE_LEVEL})"
+        ))
+    } else {
+        Verdict::not_resolved(format!(
+            "no σ of the scan has left the plateau (relative loss ≥ {ESCAPE_LEVEL}) by this time: longer runs are needed"
+        ))
     }
 }
 
@@ -270,38 +348,6 @@ pub fn healing_verdict(last_over_peak: f64) -> Verdict {
         Verdict::agrees("n·Var has fallen below half its peak")
     } else {
         Verdict::not_resolved("healing needs longer times")
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Batch size of online SGD (figure sgd-batch)
-
-/// How far outside the exponent's interval the prediction may lie (the pre-asymptotic mixture
-/// of the n^-1 and n^-2α terms bends the fitted exponent).
-pub const SGD_BATCH_ALLOWANCE: f64 = 0.15;
-/// The widest exponent interval that still decides the claim.
-pub const SGD_BATCH_MAX_INTERVAL_WIDTH: f64 = 1.0;
-
-/// The fluctuation exponent agrees with the prediction `predicted` when its interval, widened by
-/// 0.15 on each side, contains it, is not resolved without an interval or when the interval is
-/// wider than 1, and disagrees otherwise.
-pub fn sgd_batch_verdict(interval: Option<(f64, f64)>, predicted: f64) -> Verdict {
-    let Some((lo, hi)) = interval else {
-        return Verdict::not_resolved("fewer than two finished widths");
-    };
-    if hi - lo > SGD_BATCH_MAX_INTERVAL_WIDTH {
-        Verdict::not_resolved(format!(
-            "interval wider than {SGD_BATCH_MAX_INTERVAL_WIDTH}"
-        ))
-    } else if contains(
-        (lo - SGD_BATCH_ALLOWANCE, hi + SGD_BATCH_ALLOWANCE),
-        predicted,
-    ) {
-        Verdict::agrees("")
-    } else {
-        Verdict::disagrees(format!(
-            "predicted {predicted} is outside the interval (±{SGD_BATCH_ALLOWANCE})"
-        ))
     }
 }
 
@@ -492,91 +538,117 @@ mod tests {
     }
 
     #[test]
-    fn scaling_every_branch() {
-        let nr = "not resolved at this scale: ";
+    fn interval_rule_on_both_sides_of_each_end_and_of_the_width() {
+        let nr = |v: Verdict| matches!(v, Verdict::NotResolved { .. });
+        let agrees = |v: Verdict| matches!(v, Verdict::Agrees { .. });
+        let disagrees = |v: Verdict| matches!(v, Verdict::Disagrees { .. });
+        // the ends: inside (ends included) and just outside
+        assert!(agrees(interval_verdict(-2.0, Some((-2.0, -1.6)))));
+        assert!(agrees(interval_verdict(-2.0, Some((-2.4, -2.0)))));
+        assert!(agrees(interval_verdict(-2.0, Some((-2.2, -1.9)))));
         assert_eq!(
-            text(scaling_verdict(None)),
-            format!("{nr}fewer than two finished widths")
+            text(interval_verdict(-2.0, Some((-1.999, -1.6)))),
+            "disagrees: the prediction -2 lies below the 95 % interval [-1.999, -1.6]"
         );
         assert_eq!(
-            text(scaling_verdict(Some((f64::NAN, -1.0)))),
-            format!("{nr}no interval")
+            text(interval_verdict(-2.0, Some((-2.4, -2.001)))),
+            "disagrees: the prediction -2 lies above the 95 % interval [-2.4, -2.001]"
+        );
+        // the width: 0.5 decides, a hair more does not, whether or not it contains the prediction
+        assert!(agrees(interval_verdict(-1.0, Some((-1.25, -0.75)))));
+        assert!(disagrees(interval_verdict(-2.0, Some((-1.5, -1.0)))));
+        let wide = text(interval_verdict(-1.0, Some((-1.25, -0.7499))));
+        assert_eq!(
+            wide,
+            "not resolved at this scale: the 95 % interval [-1.25, -0.7499] is 0.5001 wide (> 0.5): more replicas per width (the interval shrinks like 1/√R) or more widths in the fit would resolve it"
+        );
+        assert!(nr(interval_verdict(-2.0, Some((-1.5, -0.99)))));
+        assert!(nr(interval_verdict(-1.0, Some((-3.0, 1.0)))));
+        // no interval, non-finite ends
+        assert!(
+            text(interval_verdict(-1.0, None))
+                .starts_with("not resolved at this scale: no interval")
+        );
+        assert!(nr(interval_verdict(-1.0, Some((f64::NAN, -1.0)))));
+        assert!(nr(interval_verdict(-1.0, Some((-1.0, f64::INFINITY)))));
+        // a difference of exponents against 0: both ends, and the width
+        assert!(agrees(equal_exponents_verdict(Some((-0.2, 0.1)))));
+        assert!(agrees(equal_exponents_verdict(Some((0.0, 0.3)))));
+        assert!(agrees(equal_exponents_verdict(Some((-0.3, 0.0)))));
+        assert_eq!(
+            text(equal_exponents_verdict(Some((0.01, 0.3)))),
+            "disagrees: the prediction 0 lies below the 95 % interval [0.01, 0.3]"
+        );
+        assert!(disagrees(equal_exponents_verdict(Some((-0.3, -0.01)))));
+        assert!(nr(equal_exponents_verdict(Some((-0.3, 0.21)))));
+        assert!(nr(equal_exponents_verdict(None)));
+    }
+
+    #[test]
+    fn short_numbers_keep_four_significant_digits() {
+        assert_eq!(short(-2.0), "-2");
+        assert_eq!(short(-1.23456), "-1.235");
+        assert_eq!(short(0.000123456), "0.0001235");
+        assert_eq!(short(123.456), "123.5");
+        assert_eq!(short(0.0), "0");
+        assert_eq!(short(-0.00001), "-0.00001");
+    }
+
+    #[test]
+    fn learned_rule_on_both_sides_of_the_threshold() {
+        assert_eq!(
+            text(learned_verdict(0.04, Some((0.03, 0.05)))),
+            "agrees: learned: relative loss ≤ 0.05 over its whole interval"
         );
         assert_eq!(
-            text(scaling_verdict(Some((-1.0, f64::INFINITY)))),
-            format!("{nr}no interval")
-        );
-        let near_zero = format!(
-            "{nr}β ≈ 0, the final loss is still dominated by its n-independent mean-field part ℓ_∞(t) (the floors are reached only at longer times)"
-        );
-        // the −0.3 threshold: above is ≈ 0, at or below is resolved
-        assert_eq!(text(scaling_verdict(Some((-0.5, -0.29)))), near_zero);
-        assert_eq!(text(scaling_verdict(Some((-3.0, 0.1)))), near_zero);
-        let within =
-            format!("{nr}-1 < β < 0, the n-independent part of the loss is still significant");
-        assert_eq!(text(scaling_verdict(Some((-0.5, -0.3)))), within);
-        assert_eq!(text(scaling_verdict(Some((-0.99, -0.31)))), within);
-        // −1 and −2: inside / just outside
-        assert_eq!(
-            text(scaling_verdict(Some((-2.0, -1.0)))),
-            "agrees (the interval cannot yet tell n^-1 from n^-2)"
+            text(learned_verdict(0.04, Some((0.03, 0.0501)))),
+            "not resolved at this scale: the interval [0.03, 0.0501] straddles 0.05: more replicas (or a longer run) would decide it"
         );
         assert_eq!(
-            text(scaling_verdict(Some((-2.1, -1.01)))),
-            "agrees with n^-2 (healed fluctuations)"
+            text(learned_verdict(0.06, Some((0.0501, 0.07)))),
+            "disagrees: the widest width has left the plateau but not learned: relative loss above 0.05 over its whole interval"
+        );
+        assert!(matches!(
+            learned_verdict(0.06, Some((0.05, 0.07))),
+            Verdict::NotResolved { .. }
+        ));
+        // without an interval the mean decides
+        assert!(matches!(
+            learned_verdict(0.05, None),
+            Verdict::Agrees { .. }
+        ));
+        assert!(matches!(
+            learned_verdict(0.0501, None),
+            Verdict::Disagrees { .. }
+        ));
+        assert!(matches!(
+            learned_verdict(0.01, Some((f64::NAN, 0.2))),
+            Verdict::Agrees { .. }
+        ));
+        // the plateau: the mean at or above 0.5
+        let plateau = text(learned_verdict(0.5, Some((0.49, 0.51))));
+        assert!(plateau.starts_with("disagrees: finding: the widest width has not left the plateau by t_end (replica-mean relative loss 0.5 ≥ 0.5)"), "{plateau}");
+        assert!(
+            text(learned_verdict(0.4999, Some((0.49, 0.51))))
+                .starts_with("disagrees: the widest width has left the plateau but not learned")
         );
         assert_eq!(
-            text(scaling_verdict(Some((-1.99, -0.9)))),
-            "agrees with n^-1 (CLT-level fluctuations)"
-        );
-        assert_eq!(
-            text(scaling_verdict(Some((-1.0, -0.9)))),
-            "agrees with n^-1 (CLT-level fluctuations)"
-        );
-        assert_eq!(
-            text(scaling_verdict(Some((-1.9, -1.1)))),
-            "disagrees: β lies strictly between -2 and -1"
-        );
-        assert_eq!(
-            text(scaling_verdict(Some((-2.5, -2.01)))),
-            "disagrees: the loss falls faster than n^-2"
+            text(learned_verdict(f64::NAN, None)),
+            "not resolved at this scale: no finished replica"
         );
     }
 
     #[test]
-    fn dimension_rule() {
-        let nr = "not resolved at this scale: at least one dimension's exponent is not resolved (see its row)";
-        assert_eq!(text(dimension_verdict(&[Some((-1.2, -0.8)), None])), nr);
-        // the −0.3 threshold on every upper end
+    fn sigma_scan_rule_on_both_sides_of_the_escape_level() {
+        assert!(matches!(sigma_scan_verdict(0.4999), Verdict::Agrees { .. }));
         assert_eq!(
-            text(dimension_verdict(&[
-                Some((-1.2, -0.8)),
-                Some((-1.0, -0.29))
-            ])),
-            nr
+            text(sigma_scan_verdict(0.5)),
+            "not resolved at this scale: no σ of the scan has left the plateau (relative loss ≥ 0.5) by this time: longer runs are needed"
         );
-        assert_eq!(
-            text(dimension_verdict(&[Some((-1.2, -0.8)), Some((-1.0, -0.3))])),
-            "agrees: the exponents' intervals overlap"
-        );
-        // overlap: touching ends overlap, a gap does not
-        assert_eq!(
-            text(dimension_verdict(&[Some((-1.2, -0.8)), Some((-2.0, -1.2))])),
-            "agrees: the exponents' intervals overlap"
-        );
-        assert_eq!(
-            text(dimension_verdict(&[
-                Some((-1.2, -0.8)),
-                Some((-1.0, -0.9)),
-                Some((-2.0, -1.21))
-            ])),
-            "disagrees: the exponents' intervals do not overlap"
-        );
-        assert_eq!(
-            text(dimension_verdict(&[Some((-1.2, f64::NAN))])),
-            nr,
-            "a NaN upper end is not resolved"
-        );
+        assert!(matches!(
+            sigma_scan_verdict(f64::NAN),
+            Verdict::NotResolved { .. }
+        ));
     }
 
     #[test]
@@ -668,36 +740,6 @@ mod tests {
         assert_eq!(
             text(healing_verdict(0.51)),
             "not resolved at this scale: healing needs longer times"
-        );
-    }
-
-    #[test]
-    fn sgd_batch_rule() {
-        assert_eq!(
-            text(sgd_batch_verdict(None, -1.0)),
-            "not resolved at this scale: fewer than two finished widths"
-        );
-        // the width-1 rule
-        assert_eq!(
-            text(sgd_batch_verdict(Some((-2.0, -0.99)), -1.0)),
-            "not resolved at this scale: interval wider than 1"
-        );
-        assert_eq!(text(sgd_batch_verdict(Some((-2.0, -1.0)), -1.0)), "agrees");
-        // the ±0.15 allowance on both sides
-        assert_eq!(text(sgd_batch_verdict(Some((-0.86, -0.5)), -1.0)), "agrees");
-        assert_eq!(
-            text(sgd_batch_verdict(Some((-0.84, -0.5)), -1.0)),
-            "disagrees: predicted -1 is outside the interval (±0.15)"
-        );
-        assert_eq!(text(sgd_batch_verdict(Some((0.5, 0.9)), 1.0)), "agrees");
-        assert_eq!(text(sgd_batch_verdict(Some((0.1, 0.86)), 1.0)), "agrees");
-        assert_eq!(
-            text(sgd_batch_verdict(Some((0.1, 0.84)), 1.0)),
-            "disagrees: predicted 1 is outside the interval (±0.15)"
-        );
-        assert_eq!(
-            text(sgd_batch_verdict(Some((0.2, 0.3)), -(0.0f64))),
-            "disagrees: predicted -0 is outside the interval (±0.15)"
         );
     }
 

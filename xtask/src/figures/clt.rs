@@ -1,18 +1,23 @@
-//! Figure 6 (`clt`): n · Var_replicas[f_n(x)] versus time for several n.
+//! Figure 6 (`clt`): n · Var_replicas[f_n(x)] versus time for several n, and its healing at
+//! long times.
 
-use super::common::{rows_of, settings, widths_with_rows};
+use super::common::{num, replica_caveat, rows_of, settings, time_text, widths_with_rows};
+use super::long_time::exact_d5_long;
 use super::{Claim, FigureOutput, FigureSpec, ScanData, first};
-use crate::configs::exact_d5;
 use crate::plot::{Figure, Series, Style};
 use anyhow::Result;
-use mf_stats::verdict::{Measured, clt_allowed_ratio, clt_ratio_verdict, healing_verdict};
+use mf_stats::scan::fit_final_variance;
+use mf_stats::verdict::{
+    HEALED_EXPONENT, Measured, clt_allowed_ratio, clt_ratio_verdict, healing_verdict,
+    interval_verdict,
+};
 
 /// The figure.
 pub const SPEC: FigureSpec = FigureSpec {
     name: "clt",
-    description: "n · Var_replicas[f_n(x)] averaged over probe points versus time for several n (exact mode, RBF, d = 5): the curves coincide (fluctuations are O(n^-1/2)) and decay at long times (healing).",
-    quick: || vec![exact_d5(true)],
-    full: || vec![exact_d5(false)],
+    description: "n · Var_replicas[f_n(x)] averaged over 256 probe points versus time for several n (exact gradient flow, RBF, d = 5, scan exact-d5-long, to t = 10⁸): at finite times the curves coincide (fluctuations O(n^-1/2), CLT); at long times they decay (healing), and the variance itself falls like n⁻² (fluctuations O(n⁻¹)). Claims: the CLT ratio at finite times (t ≤ 1000), the fall of n·Var below its peak, and the exponent of Var_R[f_n] at the final time against −2.",
+    quick: || vec![exact_d5_long(true)],
+    full: || vec![exact_d5_long(false)],
     build,
 };
 
@@ -20,6 +25,10 @@ pub const SPEC: FigureSpec = FigureSpec {
 const MIN_WIDTH: usize = 16;
 /// The earliest time compared (n·Var starts at its initial value).
 const MIN_TIME: f64 = 1.0;
+/// The latest time of the finite-time CLT comparison: before any width from 16 on has left the
+/// mean-field curve (n = 8 leaves it near t ≈ 10³, n = 32 near 10⁴), where healing has not
+/// begun.
+const MAX_CLT_TIME: f64 = 1000.0;
 
 fn build(data: &[ScanData]) -> Result<FigureOutput> {
     let d = first(SPEC.name, data)?;
@@ -47,7 +56,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
         let big = rows_of(d, widest);
         let mut ratios: Vec<f64> = big
             .iter()
-            .filter(|r| r.time >= MIN_TIME)
+            .filter(|r| r.time >= MIN_TIME && r.time <= MAX_CLT_TIME)
             .filter_map(|r| {
                 let at: Vec<f64> = used
                     .iter()
@@ -75,11 +84,12 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
                 "n · Var_R[f_n] is O(1): equal across widths (within the replica noise: ratio ≤ {allowed:.2})"
             ),
             quantity: format!(
-                "median over recorded times t ≥ {MIN_TIME} of max/min over n ∈ {used:?} of n·Var"
+                "median over recorded times {MIN_TIME} ≤ t ≤ {MAX_CLT_TIME} of max/min over n ∈ {used:?} of n·Var"
             ),
             measured: Measured::value(ratio),
             settings: settings(d),
             verdict: clt_ratio_verdict(ratio, d.cfg.replicas),
+            note: String::new(),
         });
         let peak = big
             .iter()
@@ -91,15 +101,22 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             figure: SPEC.name,
             claim: "the fluctuations heal at long times".into(),
             prediction: "n·Var decays after its peak".into(),
-            quantity: format!("n·Var at t = {} over its peak, n = {widest}", last.time),
+            quantity: format!(
+                "n·Var at t = {} over its peak, n = {widest}",
+                time_text(last.time)
+            ),
             measured: Measured::value(heal),
             settings: settings(d),
             verdict: healing_verdict(heal),
+            note: String::new(),
         });
+    }
+    if let Some(c) = healing_exponent_claim(d) {
+        claims.push(c);
     }
     Ok(FigureOutput {
         figure: Figure {
-            title: "CLT: n · Var_replicas[f_n(x)] vs time (RBF, d = 5, exact)".into(),
+            title: "CLT and healing: n · Var_replicas[f_n(x)] vs time (RBF, d = 5, exact)".into(),
             x_label: "mean-field time t".into(),
             y_label: "n · mean_k Var[f_n(x_k)]".into(),
             log_x: true,
@@ -108,5 +125,46 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             ..Figure::default()
         },
         claims,
+    })
+}
+
+/// The healing exponent: ½ mean_k Var_R[f_n(x_k)] at the final time against n, predicted n⁻²
+/// (`None` without any width of two replicas).
+fn healing_exponent_claim(d: &ScanData) -> Option<Claim> {
+    let fit = fit_final_variance(&d.cfg, &d.groups, &d.probe);
+    let widths: Vec<usize> = d
+        .groups
+        .iter()
+        .filter(|(_, c)| c.len() >= 2)
+        .map(|(n, _)| *n)
+        .collect();
+    if widths.is_empty() {
+        return None;
+    }
+    let (measured, interval) = match &fit {
+        Some(f) => {
+            let i = (f.beta_interval[0], f.beta_interval[1]);
+            (Measured::with_interval(f.beta, i), Some(i))
+        }
+        None => (Measured::value(f64::NAN), None),
+    };
+    let prefactor = fit.as_ref().map(|f| num(f.prefactor)).unwrap_or_default();
+    Some(Claim {
+        figure: SPEC.name,
+        claim: "the fluctuations heal at long times: Var_R[f_n] = O(n^-2)".into(),
+        prediction: format!(
+            "β = {HEALED_EXPONENT} for the replica variance of f_n at the end of a long run (fluctuations O(n^-1) once healed, so n·Var ∝ n^-1)"
+        ),
+        quantity: format!(
+            "β of ½ mean_k Var_R[f_n(x_k)] over the {} probe points at t_end = {} (n_var/(2n) of the last row of fluctuations.csv) vs n ∈ {widths:?} (unweighted log–log least squares, prefactor {prefactor}), 95 % percentile bootstrap over replicas ({} resamples){}",
+            d.cfg.probe_size,
+            time_text(d.cfg.base.steps as f64 * d.cfg.base.dt),
+            d.cfg.bootstrap,
+            replica_caveat(d.cfg.replicas)
+        ),
+        measured,
+        settings: settings(d),
+        verdict: interval_verdict(HEALED_EXPONENT, interval),
+        note: "the variance of f_n itself (not n·Var, not the loss): healed fluctuations of size n^-1 give Var ∝ n^-2".into(),
     })
 }

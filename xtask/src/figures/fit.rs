@@ -1,8 +1,8 @@
 //! Figure 7 (`fit`): the target and the trained network along a great circle of the sphere.
 
 use super::common::settings;
+use super::long_time::exact_d5_long;
 use super::{Claim, FigureOutput, FigureSpec, ScanData, first};
-use crate::configs::exact_d5;
 use crate::plot::{Figure, Series, Style};
 use anyhow::{Context, Result};
 use mf_stats::mf_core::Network;
@@ -13,9 +13,9 @@ use mf_stats::verdict::{Measured, fit_verdict};
 /// The figure.
 pub const SPEC: FigureSpec = FigureSpec {
     name: "fit",
-    description: "The 3-spin energy and the trained network f_n along a great circle of the sphere, for the smallest and the largest width (exact mode, RBF, d = 5, replica 0).",
-    quick: || vec![exact_d5(true)],
-    full: || vec![exact_d5(false)],
+    description: "The 3-spin energy and the trained network f_n along a great circle of the sphere, for the smallest and the largest width (exact mode, RBF, d = 5, replica 0, at the end of the long runs of scan exact-d5-long).",
+    quick: || vec![exact_d5_long(true)],
+    full: || vec![exact_d5_long(false)],
     build,
 };
 
@@ -99,6 +99,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             measured: Measured::value(e1),
             settings: settings(d),
             verdict: fit_verdict(e0, e1),
+            note: String::new(),
         });
     }
     Ok(FigureOutput {
@@ -106,7 +107,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             title: format!(
                 "Target and trained networks along a great circle (d = {}, t = {})",
                 b.dim,
-                b.steps as f64 * b.dt
+                super::common::time_text(b.steps as f64 * b.dt)
             ),
             x_label: "angle θ on the circle x = R(cos θ e₁ + sin θ e₂)".into(),
             y_label: "f(x), f_n(x)".into(),

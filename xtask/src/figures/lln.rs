@@ -1,8 +1,8 @@
 //! Figure 1 (`lln`): relative test loss versus mean-field time for several widths.
 
 use super::common::{num, rows_of, settings, widths_with_rows};
+use super::long_time::exact_d5_long;
 use super::{Claim, FigureOutput, FigureSpec, ScanData, first};
-use crate::configs::exact_d5;
 use crate::plot::{Figure, Series, Style};
 use anyhow::Result;
 use mf_stats::scan::FluctuationRow;
@@ -11,9 +11,9 @@ use mf_stats::verdict::{Measured, floors_verdict, lln_early_verdict};
 /// The figure.
 pub const SPEC: FigureSpec = FigureSpec {
     name: "lln",
-    description: "Relative test loss versus mean-field time for several widths (RBF, d = 5, exact population gradient flow): the early decay does not depend on n, the floors fall with n.",
-    quick: || vec![exact_d5(true)],
-    full: || vec![exact_d5(false)],
+    description: "Relative test loss versus mean-field time for several widths (RBF, d = 5, exact population gradient flow, scan exact-d5-long: to t = 10⁸): the early decay does not depend on n, the floors fall with n.",
+    quick: || vec![exact_d5_long(true)],
+    full: || vec![exact_d5_long(false)],
     build,
 };
 
@@ -83,6 +83,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             measured: Measured::value(g_second),
             settings: settings(d),
             verdict: lln_early_verdict(g_second, g_small, second, big),
+            note: String::new(),
         });
         let finals: Vec<(usize, &FluctuationRow)> = widths
             .iter()
@@ -112,6 +113,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             measured: Measured::value(ratio),
             settings: settings(d),
             verdict: floors_verdict(&floors),
+            note: String::new(),
         });
     }
     Ok(FigureOutput {

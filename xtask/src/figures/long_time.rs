@@ -4,10 +4,10 @@
 
 use super::common::{num, settings};
 use super::{Claim, FigureOutput, FigureSpec, ScanData, first};
-use crate::configs::{NamedScan, exact, named};
+use crate::configs::{NamedScan, exact, named, polished, with_rule};
 use crate::plot::{Figure, Panel, Series, Style};
 use anyhow::Result;
-use mf_stats::mf_core::config::{DEFAULT_POLISH_ITERATIONS, DEFAULT_POLISH_TOL, Polish, StepRule};
+use mf_stats::mf_core::config::StepRule;
 use mf_stats::mf_core::output::{EndState, TraceRow};
 use mf_stats::scan::CellResult;
 use mf_stats::verdict::{Measured, polish_gap_verdict, stationary_verdict};
@@ -15,22 +15,22 @@ use mf_stats::verdict::{Measured, polish_gap_verdict, stationary_verdict};
 /// The figure.
 pub const SPEC: FigureSpec = FigureSpec {
     name: "long-time",
-    description: "The exact population gradient flow at finite n followed to long times (RBF, d = 5, σ = R/2, c(0) = 0, t up to 10⁸). Top: the relative loss ℓ_n(t)/C_f of every width, the mean over the replicas with a band from the smallest to the largest replica; beside the curves, right of the dotted line, one triangle per width: the mean polished loss, reached by a second-order descent from the flow's final state (bars: smallest to largest replica). It is at or below the flow's final loss and equals lim ℓ_n(t) when the flow ends at the same minimiser; it is not a point of the flow. Bottom: max_i |c_i|(t), replica mean and min–max band, colours as above. Claims: per width, whether the replicas reached a stationary point (or diverge: the loss approaching an infimum at infinity), and how far the flow's final loss lies above the polished one.",
-    quick: || vec![long_time(true)],
-    full: || vec![long_time(false)],
+    description: "The exact population gradient flow at finite n followed to long times (RBF, d = 5, σ = R/2, c(0) = 0, t up to 10⁸ with the implicit rule; scan exact-d5-long, shared with lln, scaling-gd, scaling-dim, clt and fit). Top: the relative loss ℓ_n(t)/C_f of every width, the mean over the replicas with a band from the smallest to the largest replica; beside the curves, right of the dotted line, one triangle per width: the mean polished loss, reached by a second-order descent from the flow's final state (bars: smallest to largest replica). It is at or below the flow's final loss and equals lim ℓ_n(t) when the flow ends at the same minimiser; it is not a point of the flow. Bottom: max_i |c_i|(t), replica mean and min–max band, colours as above. Claims: per width, whether the replicas reached a stationary point (or diverge: the loss approaching an infimum at infinity), and how far the flow's final loss lies above the polished one.",
+    quick: || vec![exact_d5_long(true)],
+    full: || vec![exact_d5_long(false)],
     build,
 };
 
-/// The step rule of the full-scale scan — **the one place to switch it**: set it to
-/// `Some(StepRule::Implicit)` once the stiff implicit rule exists (then delete
-/// `data/configs/long-time.json` so that it is re-seeded). `None` is the default adaptive rule
-/// of exact mode. The quick scale always uses the default.
-pub const FULL_STEP_RULE: Option<StepRule> = None;
+/// The step rule of the full-scale scan — **the one place to switch it** (then delete the
+/// configs that list `exact-d5-long` so that they are re-seeded): the stiff implicit rule
+/// (RODAS3 with the exact Hessian), whose steps grow as the flow slows down. The quick scale
+/// uses the default adaptive rule of exact mode.
+pub const FULL_STEP_RULE: Option<StepRule> = Some(StepRule::Implicit);
 
-/// Widths, replicas and final time of the full scale.
-const FULL: (&[usize], u64, f64) = (&[8, 16, 32, 64, 128], 4, 1e8);
-/// Widths, replicas and final time of the quick scale.
-const QUICK: (&[usize], u64, f64) = (&[8, 16, 32], 2, 2000.0);
+/// Widths, replicas, final time and polish iterations of the full scale.
+const FULL: (&[usize], u64, f64, u64) = (&[8, 16, 32, 64, 128], 8, 1e8, 200);
+/// Widths, replicas, final time and polish iterations of the quick scale.
+const QUICK: (&[usize], u64, f64, u64) = (&[8, 16, 32], 3, 2000.0, 30);
 
 /// Curves start at this time (log x axis).
 const T_MIN: f64 = 1.0;
@@ -39,23 +39,19 @@ const EDGE_X_FACTOR: f64 = 2.0;
 /// Palette index of the grey legend key of the polished values.
 const KEY_COLOR: usize = 7;
 
-/// The long-time scan: exact flow, RBF, d = 5, 8 evaluations per decade, then the polish.
-pub fn long_time(quick: bool) -> NamedScan {
-    let (widths, replicas, time) = if quick { QUICK } else { FULL };
-    let mut s = exact(5, widths, replicas, time);
-    s.base.polish = Some(Polish {
-        tol: DEFAULT_POLISH_TOL,
-        max_iterations: DEFAULT_POLISH_ITERATIONS,
-    });
-    if !quick {
-        s.base.step_rule = FULL_STEP_RULE;
-    }
-    named("exact-d5-long", s)
+/// The long-time d = 5 scan `exact-d5-long`, shared by `lln`, `scaling-gd`, `scaling-dim`,
+/// `clt`, `fit` and this figure: exact flow, RBF, σ = R/2, 8 evaluations per decade, then the
+/// polish.
+pub fn exact_d5_long(quick: bool) -> NamedScan {
+    let (widths, replicas, time, polish) = if quick { QUICK } else { FULL };
+    let s = polished(exact(5, widths, replicas, time), polish);
+    let rule = if quick { None } else { FULL_STEP_RULE };
+    named("exact-d5-long", with_rule(s, rule))
 }
 
 /// Per recorded time t ≥ [`T_MIN`] common to all replicas: (t, mean, min, max) of `value` over
 /// the replicas (times where a replica has no value are left out).
-fn replica_stats(
+pub(super) fn replica_stats(
     cells: &[CellResult],
     value: impl Fn(&TraceRow) -> Option<f64>,
 ) -> Vec<(f64, f64, f64, f64)> {
@@ -81,15 +77,15 @@ fn replica_stats(
     out
 }
 
-fn mean(v: &[f64]) -> f64 {
+pub(super) fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
 
-fn min(v: &[f64]) -> f64 {
+pub(super) fn min(v: &[f64]) -> f64 {
     v.iter().copied().fold(f64::INFINITY, f64::min)
 }
 
-fn max(v: &[f64]) -> f64 {
+pub(super) fn max(v: &[f64]) -> f64 {
     v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
 }
 
@@ -223,6 +219,7 @@ fn stationary_claim(d: &ScanData, n: usize, cells: &[CellResult], t_end: f64) ->
         measured: Measured::value(s as f64 / replicas as f64),
         settings: settings(d),
         verdict: stationary_verdict(s, dv, r, replicas, diverging_fall),
+        note: String::new(),
     }
 }
 
@@ -267,6 +264,7 @@ fn polish_claim(d: &ScanData, summaries: &[PolishSummary], t_end: f64) -> Claim 
         measured: Measured::value(worst),
         settings: settings(d),
         verdict: polish_gap_verdict(&gaps, unconverged),
+        note: String::new(),
     }
 }
 
@@ -339,13 +337,14 @@ mod tests {
 
     #[test]
     fn the_scales_are_the_briefs() {
-        let q = long_time(true).scan;
+        use mf_stats::mf_core::config::Polish;
+        let q = exact_d5_long(true).scan;
         assert_eq!(q.widths, [8, 16, 32]);
-        assert_eq!((q.replicas, q.base.steps as f64 * q.base.dt), (2, 2000.0));
-        let f = long_time(false).scan;
+        assert_eq!((q.replicas, q.base.steps as f64 * q.base.dt), (3, 2000.0));
+        let f = exact_d5_long(false).scan;
         assert_eq!(f.widths, [8, 16, 32, 64, 128]);
-        assert_eq!((f.replicas, f.base.steps as f64 * f.base.dt), (4, 1e8));
-        for s in [&q, &f] {
+        assert_eq!((f.replicas, f.base.steps as f64 * f.base.dt), (8, 1e8));
+        for (s, iterations) in [(&q, 30), (&f, 200)] {
             assert_eq!(s.base.dim, 5);
             assert_eq!(s.base.mode, mf_stats::mf_core::Mode::Exact);
             assert_eq!(s.base.evals_per_decade, 8);
@@ -355,11 +354,11 @@ mod tests {
                 s.base.polish,
                 Some(Polish {
                     tol: 1e-10,
-                    max_iterations: 2000
+                    max_iterations: iterations
                 })
             );
         }
-        assert_eq!(f.base.step_rule, FULL_STEP_RULE);
+        assert_eq!(f.base.step_rule, Some(StepRule::Implicit));
         assert_eq!(q.base.step_rule, None);
     }
 

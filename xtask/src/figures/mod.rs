@@ -6,10 +6,12 @@
 //! The decision rules behind the verdicts live in [`mf_stats::verdict`].
 
 mod clt;
+mod clt_loss;
 mod common;
 mod fit;
 mod lln;
 mod long_time;
+mod rbf_width;
 mod relu;
 mod scaling_dim;
 mod scaling_gd;
@@ -21,7 +23,7 @@ use crate::configs::NamedScan;
 use crate::plot::Figure;
 use anyhow::{Context, Result};
 use mf_stats::PowerLawFit;
-use mf_stats::mf_core::spin_target::SpinModel;
+use mf_stats::mf_core::PointSet;
 use mf_stats::scan::{
     CellResult, FluctuationRow, ScanConfig, fit_groups, fluctuation_rows, load_cells, probe_set,
 };
@@ -49,8 +51,10 @@ pub const REGISTRY: &[&FigureSpec] = &[
     &lln::SPEC,
     &scaling_gd::SPEC,
     &scaling_dim::SPEC,
+    &rbf_width::SPEC,
     &relu::SPEC,
     &sgd_batch::SPEC,
+    &clt_loss::SPEC,
     &clt::SPEC,
     &fit::SPEC,
     &long_time::SPEC,
@@ -68,6 +72,8 @@ pub fn spec(name: &str) -> Option<&'static FigureSpec> {
 
 /// The results of one scan, loaded from its folder.
 pub struct ScanData {
+    /// The scan's label (the stem of its folder; names its bootstrap streams).
+    pub label: String,
     /// α (sgd-batch).
     pub alpha: Option<f64>,
     /// Its config.
@@ -78,10 +84,8 @@ pub struct ScanData {
     pub rows: Vec<FluctuationRow>,
     /// Power-law fit of the scan's quantity.
     pub fit: Option<PowerLawFit>,
-    /// Per width: (n, mean, SE, replicas) of the fitted quantity.
-    pub data: Vec<(usize, f64, f64, usize)>,
-    /// C_f of the target.
-    pub cf: f64,
+    /// The probe points x_k of the fluctuation field, with their targets.
+    pub probe: PointSet,
 }
 
 /// Folder of a scan: its label and the top 32 bits of the FNV-1a 64 hash of its config's JSON,
@@ -101,18 +105,15 @@ pub fn load(out: &Path, s: &NamedScan) -> Result<ScanData> {
     let groups = load_cells(&cfg, &dir);
     let probe = probe_set(&cfg).with_context(|| format!("scan {}", s.label))?;
     let rows = fluctuation_rows(&cfg, &groups, &probe);
-    let (fit, data) = fit_groups(&cfg, &groups, &probe);
-    let cf = SpinModel::new(cfg.base.dim, cfg.base.seed)
-        .with_context(|| format!("scan {}", s.label))?
-        .zero_network_loss();
+    let (fit, _) = fit_groups(&cfg, &groups, &probe);
     Ok(ScanData {
+        label: s.label.clone(),
         alpha: s.alpha,
         cfg,
         groups,
         rows,
         fit,
-        data,
-        cf,
+        probe,
     })
 }
 
@@ -133,6 +134,9 @@ pub struct Claim {
     pub settings: String,
     /// The verdict.
     pub verdict: Verdict,
+    /// What was measured against which prediction, where the row needs it (e.g. a loss
+    /// exponent against an error exponent); empty otherwise.
+    pub note: String,
 }
 
 /// A figure and its claims.
@@ -219,8 +223,10 @@ mod tests {
                 "lln",
                 "scaling-gd",
                 "scaling-dim",
+                "rbf-width",
                 "relu",
                 "sgd-batch",
+                "clt-loss",
                 "clt",
                 "fit",
                 "long-time"
@@ -252,36 +258,71 @@ mod tests {
         }
     }
 
-    /// Figures whose full-scale scans are not computed and committed under `data/scans/` yet
-    /// (remove a name once its scan folders are committed).
-    const FULL_SCANS_PENDING: &[&str] = &["long-time"];
+    /// Figures whose full-scale scans are not all computed and committed under `data/scans/`
+    /// yet (remove a name once its scan folders are committed).
+    const FULL_SCANS_PENDING: &[&str] = &[
+        "lln",
+        "scaling-gd",
+        "scaling-dim",
+        "rbf-width",
+        "sgd-batch",
+        "clt-loss",
+        "clt",
+        "fit",
+        "long-time",
+    ];
 
-    /// The folder names of the committed configs' full-scale scans are the committed folders
-    /// under `data/scans/` (the hash did not change), and the shared quick d = 5 scan keeps its
-    /// folder name.
+    /// The folder names of the committed configs' full-scale scans of every figure not pending
+    /// are committed folders under `data/scans/` (the hash did not change).
     #[test]
-    fn scan_dirs_of_the_committed_configs_are_the_committed_folders() {
+    fn scan_dirs_of_the_committed_configs_are_committed_folders() {
         let data = data_dir();
-        let mut dirs = BTreeSet::new();
+        let committed: BTreeSet<PathBuf> = std::fs::read_dir(data.join("scans"))
+            .unwrap()
+            .map(|e| Path::new("scans").join(e.unwrap().file_name()))
+            .collect();
         for s in REGISTRY {
             let cfg = load_or_seed(&data.join("configs"), s).unwrap();
             if FULL_SCANS_PENDING.contains(&s.name) {
                 continue;
             }
             for n in &cfg.full {
-                dirs.insert(scan_dir(Path::new(""), n));
+                let dir = scan_dir(Path::new(""), n);
+                assert!(committed.contains(&dir), "{}: {}", s.name, dir.display());
             }
         }
-        let committed: BTreeSet<PathBuf> = std::fs::read_dir(data.join("scans"))
-            .unwrap()
-            .map(|e| Path::new("scans").join(e.unwrap().file_name()))
-            .collect();
-        assert_eq!(dirs, committed);
-        assert!(committed.contains(Path::new("scans/exact-d5-3efc3f98")));
-        let quick = (scaling_gd::SPEC.quick)();
+    }
+
+    /// The long d = 5 scan is one folder, shared by every figure that lists it, at both scales;
+    /// so are the finite-time SGD scans, which did not change.
+    #[test]
+    fn the_shared_scans_are_shared() {
+        for quick in [true, false] {
+            let dirs: BTreeSet<PathBuf> = REGISTRY
+                .iter()
+                .flat_map(|s| if quick { (s.quick)() } else { (s.full)() })
+                .filter(|n| n.label == "exact-d5-long")
+                .map(|n| scan_dir(Path::new("out"), &n))
+                .collect();
+            assert_eq!(dirs.len(), 1, "quick = {quick}: {dirs:?}");
+            let users = REGISTRY
+                .iter()
+                .filter(|s| {
+                    (if quick { (s.quick)() } else { (s.full)() })
+                        .iter()
+                        .any(|n| n.label == "exact-d5-long")
+                })
+                .count();
+            assert_eq!(
+                users, 6,
+                "lln, scaling-gd, scaling-dim, clt, fit, long-time"
+            );
+        }
+        let sgd = (sgd_batch::SPEC.full)();
+        let finite = sgd.iter().find(|n| n.label == "online-alpha0.5").unwrap();
         assert_eq!(
-            scan_dir(Path::new("out"), &quick[0]),
-            Path::new("out/scans/exact-d5-102acfc6")
+            scan_dir(Path::new(""), finite),
+            Path::new("scans/online-alpha0.5-1b1160ca")
         );
     }
 

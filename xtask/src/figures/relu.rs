@@ -1,17 +1,18 @@
 //! Figure 4 (`relu`): a single-hidden-layer ReLU network, final loss versus n.
 
-use super::common::{fit_claim, guides, scaling_series};
+use super::common::{beta_claim, guide, loss_scaling, loss_series};
 use super::{FigureOutput, FigureSpec, ScanData, first};
 use crate::configs::named;
 use crate::plot::Figure;
 use anyhow::Result;
 use mf_stats::mf_core::{Mode, TrainConfig, UnitKind};
 use mf_stats::scan::{BatchScaling, FitQuantity, ScanConfig};
+use mf_stats::verdict::HEALED_EXPONENT;
 
 /// The figure.
 pub const SPEC: FigureSpec = FigureSpec {
     name: "relu",
-    description: "Single-hidden-layer ReLU network on the d = 25 target, online SGD with P = 8n: final relative loss versus n and its exponent.",
+    description: "Single-hidden-layer ReLU network on the d = 25 target (scan relu-d25; the training protocol is the scan's config: online SGD with P = 8n unless changed): the end-of-run relative loss versus n (replica mean, min–max band), the widths that have left the mean-field curve (circles; the rule of scaling-gd) and the power law fitted over them (dashed); grey dashed: the guide n⁻². Claim: the exponent of the loss against −2 (error O(n⁻¹)).",
     quick: || vec![named("relu-d25", relu_scan(&[16, 32, 64], 3, 20.0))],
     full: || {
         vec![named(
@@ -42,18 +43,19 @@ fn relu_scan(widths: &[usize], replicas: u64, time: f64) -> ScanConfig {
 
 fn build(data: &[ScanData]) -> Result<FigureOutput> {
     let d = first(SPEC.name, data)?;
-    let mut series = scaling_series(d, "ReLU, d = 25, online SGD", true);
-    series.extend(guides(d));
+    let s = loss_scaling(d);
+    let mut series = loss_series(&s, "replica mean (band: min–max)", "", 0, true);
+    series.extend(guide(&s, HEALED_EXPONENT, "guide n^-2"));
     Ok(FigureOutput {
         figure: Figure {
             title: "Single-hidden-layer ReLU network, d = 25, online SGD".into(),
             x_label: "width n".into(),
-            y_label: "final relative test loss".into(),
+            y_label: "relative loss ℓ_n/C_f at t_end".into(),
             log_x: true,
             log_y: true,
             series,
             ..Figure::default()
         },
-        claims: vec![fit_claim(SPEC.name, d, "ReLU units, online SGD")],
+        claims: vec![beta_claim(SPEC.name, d, &s, "ReLU units, d = 25")],
     })
 }
