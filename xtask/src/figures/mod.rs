@@ -267,6 +267,7 @@ mod tests {
         "rbf-width",
         "sgd-batch",
         "clt-loss",
+        "relu",
         "clt",
         "fit",
         "long-time",
