@@ -260,11 +260,96 @@ pub fn off_curve_widths(ends: &[WidthEnd]) -> Vec<usize> {
         .collect()
 }
 
+/// Largest reduced χ² of the weighted log–log line through the fitted widths for which a power
+/// law describes them ([`power_law_range`]).
+pub const POWER_LAW_CHI2: f64 = 4.0;
+
+/// The reduced χ² of the weighted line of [`fit_power_law`] through `groups`:
+/// Σ_i w_i (ln ȳ_i − ln A − β ln n_i)² / (k − 2), w_i = (ȳ_i/SE_i)² (`None` for fewer than three
+/// widths, non-positive means or unusable errors).
+pub fn power_law_chi2(groups: &[(usize, Vec<f64>)]) -> Option<f64> {
+    if groups.len() < 3 {
+        return None;
+    }
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    let mut w = Vec::new();
+    for (n, v) in groups {
+        let (m, se) = mean_se(v);
+        if !(m > 0.0 && m.is_finite() && se.is_finite() && se > 0.0) {
+            return None;
+        }
+        x.push((*n as f64).ln());
+        y.push(m.ln());
+        w.push((m / se).powi(2));
+    }
+    let (b, a, _) = weighted_line(&x, &y, &w);
+    let rss: f64 = (0..x.len())
+        .map(|i| w[i] * (y[i] - a - b * x[i]).powi(2))
+        .sum();
+    Some(rss / (x.len() - 2) as f64)
+}
+
+/// The range of widths a power law describes: starting from `groups` (in increasing n), the
+/// narrowest width is dropped while at least three widths remain and the reduced χ² of the
+/// weighted log–log line exceeds [`POWER_LAW_CHI2`] — a narrow width still below the regime of
+/// the scaling law (e.g. too few units to represent the target) is not fitted with the wider
+/// ones. Returns the widths kept.
+pub fn power_law_range(groups: &[(usize, Vec<f64>)]) -> Vec<usize> {
+    let mut from = 0;
+    while groups.len() - from >= 3 {
+        match power_law_chi2(&groups[from..]) {
+            Some(c) if c > POWER_LAW_CHI2 => from += 1,
+            _ => break,
+        }
+    }
+    groups[from..].iter().map(|(n, _)| *n).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use mf_core::streams::{Purpose, stream};
     use rand_distr::{Distribution, StandardNormal};
+
+    #[test]
+    fn the_power_law_range_drops_a_narrow_width_off_the_line_and_keeps_one_on_it() {
+        // y = 3 n^-4 (1 ± 5 %) at n = 16, 32, 64; at n = 8 the value is `y8`
+        let group = |n: usize, m: f64| {
+            let v: Vec<f64> = [0.95, 1.0, 1.05, 0.98, 1.02]
+                .iter()
+                .map(|f| m * f)
+                .collect();
+            (n, v)
+        };
+        let line = |n: usize| 3.0 * (n as f64).powf(-4.0);
+        let with = |y8: f64| {
+            vec![
+                group(8, y8),
+                group(16, line(16)),
+                group(32, line(32)),
+                group(64, line(64)),
+            ]
+        };
+        // on the line: kept (χ² ≈ 0); far off it (the representability threshold): dropped
+        assert_eq!(power_law_range(&with(line(8))), [8, 16, 32, 64]);
+        assert_eq!(power_law_range(&with(100.0 * line(8))), [16, 32, 64]);
+        // the threshold: χ² just below and just above POWER_LAW_CHI2 decides
+        let chi = |f: f64| power_law_chi2(&with(f * line(8))).unwrap();
+        let (mut lo, mut hi): (f64, f64) = (1.0, 100.0);
+        for _ in 0..60 {
+            let mid = (lo * hi).sqrt();
+            if chi(mid) > POWER_LAW_CHI2 {
+                hi = mid
+            } else {
+                lo = mid
+            }
+        }
+        assert_eq!(power_law_range(&with(lo * 0.999 * line(8))).len(), 4);
+        assert_eq!(power_law_range(&with(hi * 1.001 * line(8))).len(), 3);
+        // never fewer than three widths from this rule
+        assert_eq!(power_law_range(&with(1e6 * line(8))[1..]).len(), 3);
+    }
 
     #[test]
     fn exact_power_law_is_recovered_exactly() {

@@ -8,7 +8,10 @@ use super::{Claim, ScanData};
 use crate::plot::{Series, Style};
 use mf_stats::PowerLawFit;
 use mf_stats::estimators::{bootstrap_mean_interval, bootstrap_rng, first_time_below, mean_se};
-use mf_stats::fit::{OFF_CURVE_SE, WidthEnd, fit_power_law, fit_power_law_draws, off_curve_widths};
+use mf_stats::fit::{
+    OFF_CURVE_SE, POWER_LAW_CHI2, WidthEnd, fit_power_law, fit_power_law_draws, off_curve_widths,
+    power_law_range,
+};
 use mf_stats::mf_core::config::StepRule;
 use mf_stats::mf_core::output::EndState;
 use mf_stats::mf_core::{Mode, UnitKind};
@@ -205,7 +208,13 @@ pub fn loss_scaling(d: &ScanData) -> LossScaling {
             stationary: w.stationary > 0 && w.stationary == w.values.len(),
         })
         .collect();
-    let used = off_curve_widths(&ends);
+    let off = off_curve_widths(&ends);
+    let end_samples: Vec<(usize, Vec<f64>)> = widths
+        .iter()
+        .filter(|w| off.contains(&w.n))
+        .map(|w| (w.n, w.values.clone()))
+        .collect();
+    let used = power_law_range(&end_samples);
     let samples = |polished: bool| -> Vec<(usize, Vec<f64>)> {
         d.groups
             .iter()
@@ -387,7 +396,7 @@ fn per_width_losses(s: &LossScaling) -> String {
 /// How the widths of the fit are chosen, in words (the rule of [`off_curve_widths`]).
 pub fn fit_range_rule() -> String {
     format!(
-        "widths that have left the mean-field curve ℓ_∞(t): every replica stationary, or a mean end loss above the next wider width's by more than {OFF_CURVE_SE} combined standard errors (the widest width only when stationary; mf-stats fit.rs off_curve_widths)"
+        "widths that have left the mean-field curve ℓ_∞(t): every replica stationary, or a mean end loss above the next wider width's by more than {OFF_CURVE_SE} combined standard errors (the widest width only when stationary; mf-stats fit.rs off_curve_widths); of those, the narrowest is dropped while at least three remain and the reduced χ² of the weighted log–log line exceeds {POWER_LAW_CHI2} (a width below the regime of the power law, e.g. too few units to represent the target; fit.rs power_law_range)"
     )
 }
 
