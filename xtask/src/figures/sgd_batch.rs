@@ -4,7 +4,7 @@
 //! α ≥ 1, measured on a gradient-descent reference scan).
 
 use super::common::{
-    LossScaling, beta_measured, beta_text, exponent_verdict, fit_range_rule, loss_scaling,
+    LossScaling, beta_measured, beta_text, exponent_verdict, fit_range_rule, loss_scaling, num,
     replica_caveat, settings, time_text,
 };
 use super::{Claim, FigureOutput, FigureSpec, ScanData, first};
@@ -27,7 +27,7 @@ pub const SPEC: FigureSpec = FigureSpec {
         v
     },
     full: || {
-        let mut v = alpha_scans(16, 100.0);
+        let mut v = alpha_scans(32, 100.0);
         v.extend(long_scans(&[4, 8, 16, 32], 6, 2000.0));
         v
     },
@@ -120,9 +120,12 @@ pub fn predicted_variance_exponent(alpha: f64) -> f64 {
 }
 
 /// The long-time prediction for the loss exponent with P ∝ n^{2α}, α < 1: the paper's accuracy
-/// O(n^-α), an L² error, squared.
-pub fn predicted_long_loss_exponent(alpha: f64) -> f64 {
-    -2.0 * alpha
+/// O(n^-α), an L² error, squared — unless the gradient-descent rate itself is slower, since the
+/// SGD noise only adds to the loss of the flow: max(−2α, β_GD) with β_GD the measured exponent
+/// of the exact flow to the same time and widths (`None`: −2α).
+pub fn predicted_long_loss_exponent(alpha: f64, beta_gd: Option<f64>) -> f64 {
+    let noise = -2.0 * alpha;
+    beta_gd.map_or(noise, |b| noise.max(b))
 }
 
 /// The finite-time claim of one α.
@@ -165,7 +168,12 @@ fn long_claim(d: &ScanData, s: &LossScaling, gd: Option<(&ScanData, &LossScaling
         replica_caveat(d.cfg.replicas)
     );
     if alpha < 1.0 {
-        let predicted = predicted_long_loss_exponent(alpha);
+        let beta_gd = gd.and_then(|(_, g)| g.fit.as_ref().map(|f| f.0.beta));
+        let predicted = predicted_long_loss_exponent(alpha, beta_gd);
+        let gd_text = match beta_gd {
+            Some(b) => format!("β_GD = {} (scan {GD_REFERENCE})", num(b)),
+            None => "β_GD not measured".into(),
+        };
         let (measured, _) = beta_measured(s.fit.as_ref().map(|f| &f.0));
         return Claim {
             figure: SPEC.name,
@@ -173,7 +181,9 @@ fn long_claim(d: &ScanData, s: &LossScaling, gd: Option<(&ScanData, &LossScaling
                 "α = {alpha}, long time: with P ∝ n^(2α) the accuracy degrades to O(n^-α)"
             ),
             prediction: format!(
-                "β = −2α = {predicted} for the loss at t = {t} (the paper's accuracy O(n^-α) for α < 1, an L² error, squared)"
+                "β = max(−2α, β_GD) = {} for the loss at t = {t}: the paper's accuracy O(n^-α) for α < 1 (an L² error, squared: −2α = {}), unless the gradient-descent rate at this time is slower ({gd_text}), since the SGD noise only adds to the flow's loss",
+                num(predicted),
+                num(-2.0 * alpha)
             ),
             quantity: format!("β of the end-of-run relative loss ℓ_n(t)/C_f at t = {t}: {own}"),
             measured,
@@ -267,7 +277,7 @@ fn build(ds: &[ScanData]) -> Result<FigureOutput> {
         }
         claims.push(long_claim(d, &s, gd.as_ref().map(|(g, gs)| (*g, gs))));
     }
-    let curve = |f: fn(f64) -> f64, hi: f64| -> Vec<(f64, f64)> {
+    let curve = |f: &dyn Fn(f64) -> f64, hi: f64| -> Vec<(f64, f64)> {
         (0..=50)
             .map(|k| {
                 let a = hi * k as f64 / 50.0;
@@ -275,6 +285,7 @@ fn build(ds: &[ScanData]) -> Result<FigureOutput> {
             })
             .collect()
     };
+    let beta_gd = gd.as_ref().and_then(|g| g.1.fit.as_ref().map(|f| f.0.beta));
     let mut series = vec![
         Series {
             label: "finite time: β of ½ Var_R[f_n] (bootstrap interval)".into(),
@@ -286,7 +297,7 @@ fn build(ds: &[ScanData]) -> Result<FigureOutput> {
         },
         Series {
             label: "finite-time prediction −min(1, 2α)".into(),
-            points: curve(predicted_variance_exponent, 1.25),
+            points: curve(&predicted_variance_exponent, 1.25),
             errors: None,
             style: Style::Dashed,
             color: Some(0),
@@ -301,8 +312,8 @@ fn build(ds: &[ScanData]) -> Result<FigureOutput> {
             hide_legend: false,
         },
         Series {
-            label: "long-time prediction −2α (α < 1)".into(),
-            points: curve(predicted_long_loss_exponent, 1.0),
+            label: "long-time prediction max(−2α, β_GD) (α < 1)".into(),
+            points: curve(&|a| predicted_long_loss_exponent(a, beta_gd), 1.0),
             errors: None,
             style: Style::Dashed,
             color: Some(1),
@@ -404,7 +415,10 @@ mod tests {
 
     #[test]
     fn predictions() {
-        assert_eq!(predicted_long_loss_exponent(0.25), -0.5);
+        assert_eq!(predicted_long_loss_exponent(0.25, None), -0.5);
+        // the SGD noise cannot make the loss fall faster than the flow's
+        assert_eq!(predicted_long_loss_exponent(0.25, Some(-0.7)), -0.5);
+        assert_eq!(predicted_long_loss_exponent(0.75, Some(-0.7)), -0.7);
         assert_eq!(predicted_variance_exponent(0.75), -1.0);
         assert_eq!(predicted_variance_exponent(0.25), -0.5);
     }
