@@ -31,7 +31,7 @@ pub const SPEC: FigureSpec = FigureSpec {
         vec![
             exact_d5_long(false),
             long_scan(10, &[8, 16, 32, 64, 128], 4, 1e8, 100, None),
-            long_scan(25, &[16, 32, 64, 128], 2, 1e7, 100, Some(1e-4)),
+            long_scan(25, &[16, 32, 64], 2, 1e7, 100, Some(1e-4)),
         ]
     },
     build,
@@ -216,7 +216,7 @@ mod tests {
         assert_eq!(d10.base.polish.map(|p| p.max_iterations), Some(100));
         assert_eq!(
             (d25.widths.as_slice(), d25.replicas),
-            (&[16, 32, 64, 128][..], 2)
+            (&[16, 32, 64][..], 2)
         );
         assert_eq!(d25.base.steps as f64 * d25.base.dt, 1e7);
         assert_eq!(
