@@ -73,6 +73,14 @@ pub struct RunInfo {
     pub wall_seconds: f64,
     /// Compute seconds of every scan (sum over its cells, all sittings): (label, seconds, cells).
     pub scans: Vec<(String, f64, usize)>,
+    /// Figures left out because their cells are not all computed yet: (name, done, total).
+    pub pending: Vec<(String, usize, usize)>,
+}
+
+/// The line of the report that names a figure left out (its cells are not all computed);
+/// `verify` reads the figure's name back from it.
+pub fn pending_line(name: &str, done: usize, total: usize) -> String {
+    format!("- pending: `{name}` ({done}/{total} cells computed)\n")
 }
 
 /// The markdown report.
@@ -99,6 +107,13 @@ pub fn report(info: &RunInfo, figures: &[(String, String)], claims: &[Claim]) ->
         total / 120.0
     ));
     s.push_str("\nVerdicts: **agrees**, **disagrees**, or **not resolved at this scale** (the measurement cannot decide the claim with these widths, replicas and times; the reason is given). The exponents of the paper's scaling claims (trained error vs n in every d, ReLU, dimension independence, the CLT in loss form, healing, the SGD batch rule) are judged by their 95 % bootstrap interval alone: **agrees** when the prediction lies inside it, **disagrees** when outside, **not resolved** only when the interval is wider than 0.5 (or missing); no allowance is added to an interval. A disagreement with the paper is a result. Losses are fitted, not errors: an error (L² distance) O(n^-a) is a loss O(n^-2a), and each row says which it measured.\n\n");
+    if !info.pending.is_empty() {
+        s.push_str("## Pending\n\nFigures whose scans are not all computed yet (`cargo xtask reproduce --only NAME` computes the rest and resumes where a sitting stopped); their claims are not in this report:\n\n");
+        for (name, done, total) in &info.pending {
+            s.push_str(&pending_line(name, *done, *total));
+        }
+        s.push('\n');
+    }
     s.push_str(
         "## Summary\n\n| figure | claim | measured | verdict |\n| --- | --- | --- | --- |\n",
     );

@@ -13,7 +13,7 @@ use mf_stats::verdict::HEALED_EXPONENT;
 pub const SPEC: FigureSpec = FigureSpec {
     name: "relu",
     description: "Single-hidden-layer ReLU network on the d = 25 target (scan relu-d25: online SGD with a batch growing like n², P = n²/32 (α = 1: the SGD noise is then below the GD rate, the paper's guideline), Δt = 0.25, to t = 10⁴; widths 64–512 because narrower widths are still escaping the affine plateau ≈ 0.88 at t = 10⁴): the end-of-run relative loss versus n (replica mean, min–max band), the widths that have left the mean-field curve (circles; the rule of scaling-gd) and the power law fitted over them (dashed); grey dashed: the guide n⁻². Claim: the exponent of the loss against −2 (error O(n⁻¹)).",
-    quick: || vec![named("relu-d25", relu_scan(&[16, 32, 64], 3, 20.0))],
+    quick: || vec![named("relu-d25", relu_scan(&[64, 128, 256], 3, 20.0))],
     full: || vec![named("relu-d25", relu_scan(&[64, 128, 256, 512], 3, 1e4))],
     build,
 };
