@@ -27,6 +27,11 @@
 //! h · clamp(0.9 err^{−1/3}, 0.2, 6), a rejected one h · clamp(0.9 err^{−1/3}, 0.2, 0.9)
 //! (at most h/2 after a rising loss, h/4 after a singular G). A rejected step keeps the
 //! Hessian of θ.
+//!
+//! Written here rather than taken from `diffsol` (BDF/SDIRK): its manifest adds nalgebra,
+//! nalgebra-sparse and petgraph unconditionally, for a Jacobian that is here dense, symmetric and
+//! already in closed form; one LU per step with explicit [`Par`] keeps the bits independent of
+//! the thread count.
 
 use super::dense::DenseLu;
 use super::field::Field;

@@ -1,5 +1,8 @@
 //! A descent-only trust-region Newton method on the loss ℓ (the polish after a flow).
 //!
+//! Written here rather than taken from `argmin`: argmin brings rand_xoshiro 0.7 into the tree
+//! beside ours (0.8), a duplicate the workspace does not allow.
+//!
 //! # The model
 //!
 //! At θ with velocity v = −n∇ℓ and H = n∇²ℓ (the field's [`Field::hessian_vector`]), a step p
