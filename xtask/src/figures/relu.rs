@@ -1,6 +1,6 @@
 //! Figure 4 (`relu`): a single-hidden-layer ReLU network, final loss versus n.
 
-use super::common::{beta_claim, guide, loss_scaling, loss_series};
+use super::common::{beta_claim, guide, learned_claim, loss_scaling, loss_series};
 use super::{FigureOutput, FigureSpec, ScanData, first};
 use crate::configs::named;
 use crate::plot::Figure;
@@ -12,7 +12,7 @@ use mf_stats::verdict::HEALED_EXPONENT;
 /// The figure.
 pub const SPEC: FigureSpec = FigureSpec {
     name: "relu",
-    description: "Single-hidden-layer ReLU network on the d = 25 target (scan relu-d25: online SGD with a batch growing like n², P = n²/32 (α = 1: the SGD noise is then below the GD rate, the paper's guideline), Δt = 0.25, to t = 10⁴; widths 64–512 because narrower widths are still escaping the affine plateau ≈ 0.88 at t = 10⁴): the end-of-run relative loss versus n (replica mean, min–max band), the widths that have left the mean-field curve (circles; the rule of scaling-gd) and the power law fitted over them (dashed); grey dashed: the guide n⁻². Claim: the exponent of the loss against −2 (error O(n⁻¹)).",
+    description: "Single-hidden-layer ReLU network on the d = 25 target (scan relu-d25: online SGD with a batch growing like n², P = n²/32 (α = 1: the SGD noise is then below the GD rate, the paper's guideline), Δt = 0.25, to t = 10⁴; widths 64–512 because narrower widths are still escaping the affine plateau ≈ 0.88 at t = 10⁴): the end-of-run relative loss versus n (replica mean, min–max band), the widths that have left the mean-field curve (circles; the rule of scaling-gd) and the power law fitted over them (dashed); grey dashed: the guide n⁻². Claims: the exponent of the loss against −2 (error O(n⁻¹)), and that the widest width has learned (relative loss ≤ 0.05).",
     quick: || vec![named("relu-d25", relu_scan(&[64, 128, 256], 3, 20.0))],
     full: || vec![named("relu-d25", relu_scan(&[64, 128, 256, 512], 3, 1e4))],
     build,
@@ -53,6 +53,9 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             series,
             ..Figure::default()
         },
-        claims: vec![beta_claim(SPEC.name, d, &s, "ReLU units, d = 25")],
+        claims: vec![
+            beta_claim(SPEC.name, d, &s, "ReLU units, d = 25"),
+            learned_claim(SPEC.name, d, &s, "ReLU units, d = 25, online SGD"),
+        ],
     })
 }
