@@ -36,6 +36,11 @@ fn width_scans(n: usize, time: f64) -> Vec<NamedScan> {
         .collect()
 }
 
+/// σ/R as the config spells it (σ/R is σ over √d, so 0.4 comes back as 0.4000000000000001).
+fn short_ratio(x: f64) -> f64 {
+    (x * 1e9).round() / 1e9
+}
+
 /// σ/R of a scan.
 fn sigma_over_r(d: &ScanData) -> f64 {
     d.cfg.base.resolved_sigma() / (d.cfg.base.dim as f64).sqrt()
@@ -86,7 +91,7 @@ fn build(ds: &[ScanData]) -> Result<FigureOutput> {
         let (best_s, best_l) = best.map(|p| (p.0, p.1)).unwrap_or((f64::NAN, f64::NAN));
         let listing = pts
             .iter()
-            .map(|p| format!("{}: {}", p.0, num(p.1)))
+            .map(|p| format!("{}: {}", short_ratio(p.0), num(p.1)))
             .collect::<Vec<_>>()
             .join(", ");
         let d0 = best.map(|p| p.2).unwrap_or(pts[0].2);
@@ -142,5 +147,17 @@ mod tests {
             let r = b.resolved_sigma() / (b.dim as f64).sqrt();
             assert!(SIGMA_OVER_R.iter().any(|x| (x - r).abs() < 1e-12), "{r}");
         }
+    }
+
+    #[test]
+    fn ratios_print_as_the_config_spells_them() {
+        let spelled: Vec<String> = SIGMA_OVER_R.iter().map(|x| format!("{x}")).collect();
+        for s in (SPEC.full)() {
+            let b = &s.scan.base;
+            let r = b.resolved_sigma() / (b.dim as f64).sqrt();
+            let shown = format!("{}", short_ratio(r));
+            assert!(spelled.contains(&shown), "{r} shown as {shown}");
+        }
+        assert_eq!(format!("{}", short_ratio(0.4000000000000001)), "0.4");
     }
 }
