@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use configs::{FigureConfig, load_or_seed};
 use figures::FigureSpec;
 use mf_stats::mf_core::output::write_atomic;
-use mf_stats::scan::{compute_seconds, read_cell, run_scan};
+use mf_stats::scan::{compute_seconds, run_scan};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -95,15 +95,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// Cells of a scan found complete in `out` (checksums verified), and its number of cells.
-fn cells_done(out: &Path, s: &configs::NamedScan) -> (usize, usize) {
+/// Appends `s` to `scans` unless a scan with the same folder is already there.
+fn push_distinct(scans: &mut Vec<configs::NamedScan>, out: &Path, s: &configs::NamedScan) {
     let dir = figures::scan_dir(out, s);
-    let cells = s.scan.cells();
-    let done = cells
-        .iter()
-        .filter(|(n, r)| read_cell(&dir, *n, *r).is_some())
-        .count();
-    (done, cells.len())
+    if !scans.iter().any(|t| figures::scan_dir(out, t) == dir) {
+        scans.push(s.clone());
+    }
 }
 
 /// The figures to build: all, or the one named by `--only`.
@@ -136,18 +133,16 @@ fn reproduce(
     let mut scans: Vec<configs::NamedScan> = Vec::new();
     for c in &configs {
         for s in c.scans(quick) {
-            if !scans
-                .iter()
-                .any(|t| figures::scan_dir(out, t) == figures::scan_dir(out, s))
-            {
-                scans.push(s.clone());
-            }
+            push_distinct(&mut scans, out, s);
         }
     }
     if status {
         for s in &scans {
             let dir = figures::scan_dir(out, s);
-            let (done, total) = cells_done(out, s);
+            let (done, total) = (
+                figures::count(&figures::cells(out, s)),
+                s.scan.cells().len(),
+            );
             println!(
                 "{:<24} {done:>4}/{total:<4} cells  {}",
                 s.label,
@@ -194,27 +189,23 @@ fn reproduce(
             None => load_or_seed(config_dir, spec)?,
         };
         let scans_of = c.scans(quick);
-        if !specs.iter().any(|s| s.name == spec.name) {
-            let (done, total) = scans_of.iter().fold((0, 0), |(d, t), s| {
-                let (sd, st) = cells_done(out, s);
-                (d + sd, t + st)
-            });
-            if done < total {
-                pending.push((c.name.clone(), done, total));
-                continue;
-            }
+        // each scan's cells read once: to tell a complete figure from a pending one, then to
+        // build it
+        let groups: Vec<_> = scans_of.iter().map(|s| figures::cells(out, s)).collect();
+        let done: usize = groups.iter().map(|g| figures::count(g)).sum();
+        let total: usize = scans_of.iter().map(|s| s.scan.cells().len()).sum();
+        // the figures of --only are complete: their cells were just computed
+        if done < total && !specs.iter().any(|s| s.name == spec.name) {
+            pending.push((c.name.clone(), done, total));
+            continue;
         }
         for s in scans_of {
-            if !reported_scans
-                .iter()
-                .any(|t| figures::scan_dir(out, t) == figures::scan_dir(out, s))
-            {
-                reported_scans.push(s.clone());
-            }
+            push_distinct(&mut reported_scans, out, s);
         }
         let data: Vec<figures::ScanData> = scans_of
             .iter()
-            .map(|s| figures::load(out, s))
+            .zip(groups)
+            .map(|(s, g)| figures::from_cells(s, g))
             .collect::<Result<_>>()?;
         let f = (spec.build)(&data)?;
         let csv = figures::figure_csv(&f.figure)?;

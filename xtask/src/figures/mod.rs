@@ -98,11 +98,19 @@ pub fn scan_dir(out: &Path, s: &NamedScan) -> PathBuf {
         .join(format!("{}-{:08x}", s.label, h.finish() >> 32))
 }
 
-/// Loads the results of a finished scan.
-pub fn load(out: &Path, s: &NamedScan) -> Result<ScanData> {
-    let dir = scan_dir(out, s);
+/// The finished cells of a scan, per width (each file read and its checksum verified once).
+pub fn cells(out: &Path, s: &NamedScan) -> Vec<(usize, Vec<CellResult>)> {
+    load_cells(&s.scan, &scan_dir(out, s))
+}
+
+/// The number of cells in `groups` (as [`cells`] returns them).
+pub fn count(groups: &[(usize, Vec<CellResult>)]) -> usize {
+    groups.iter().map(|(_, c)| c.len()).sum()
+}
+
+/// The results of a scan from its cells (as [`cells`] returns them).
+pub fn from_cells(s: &NamedScan, groups: Vec<(usize, Vec<CellResult>)>) -> Result<ScanData> {
     let cfg = s.scan.clone();
-    let groups = load_cells(&cfg, &dir);
     let probe = probe_set(&cfg).with_context(|| format!("scan {}", s.label))?;
     let rows = fluctuation_rows(&cfg, &groups, &probe);
     let (fit, _) = fit_groups(&cfg, &groups, &probe);
