@@ -34,7 +34,7 @@ fn bench_implicit(c: &mut Criterion) {
         for j in 0..big {
             h[(j, j)] += 1.0;
         }
-        let mut lu = DenseLu::new(big, Par::Seq);
+        let mut lu = DenseLu::new(big);
         g.bench_function(format!("lu_n{n}_d{d}"), |b| {
             b.iter(|| lu.factor(h.as_ref()).unwrap())
         });

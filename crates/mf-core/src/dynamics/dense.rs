@@ -1,6 +1,14 @@
 //! Dense linear algebra of the implicit step and the diagnostics, through faer's low-level
-//! routines with an explicit parallelism (never faer's global setting), so every result is a
-//! function of the inputs and the given `Par`.
+//! routines, always **sequential** (`Par::Seq`, never faer's global setting).
+//!
+//! Why sequential: faer's parallel LU and symmetric eigensolver block the work by the thread
+//! pool, and give results that differ in the last bits from the sequential ones — measured at
+//! N = 768 (n = 128, d = 5): `Par::rayon(0)` on one thread, on two threads and `Par::Seq` gave
+//! three different LU solves. A run is a function of its config and seed, whatever
+//! RAYON_NUM_THREADS is, so every factorisation here runs on one thread (two threads gained
+//! only ≈ 1.1× on the implicit rule at n = 64, d = 25). The parallel parts of a step (the
+//! Hessian's assembly, the velocity) split their work into fixed chunks whose results do not
+//! depend on the thread count.
 
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -14,7 +22,6 @@ pub struct DenseLu {
     lu: Mat<f64>,
     fwd: Vec<usize>,
     bwd: Vec<usize>,
-    par: Par,
 }
 
 /// The matrix is singular (or not finite) to working precision.
@@ -26,12 +33,11 @@ pub struct Singular {
 
 impl DenseLu {
     /// Buffers for N × N matrices.
-    pub fn new(n: usize, par: Par) -> Self {
+    pub fn new(n: usize) -> Self {
         Self {
             lu: Mat::zeros(n, n),
             fwd: vec![0; n],
             bwd: vec![0; n],
-            par,
         }
     }
 
@@ -43,14 +49,14 @@ impl DenseLu {
         let mut buf = MemBuffer::new(factor::lu_in_place_scratch::<usize, f64>(
             n,
             n,
-            self.par,
+            Par::Seq,
             Default::default(),
         ));
         factor::lu_in_place(
             self.lu.as_mut(),
             &mut self.fwd,
             &mut self.bwd,
-            self.par,
+            Par::Seq,
             MemStack::new(&mut buf),
             Default::default(),
         );
@@ -71,7 +77,7 @@ impl DenseLu {
     pub fn solve_in_place(&self, b: MatMut<'_, f64>) {
         let n = self.lu.nrows();
         let k = b.ncols();
-        let mut buf = MemBuffer::new(solve::solve_in_place_scratch::<usize, f64>(n, k, self.par));
+        let mut buf = MemBuffer::new(solve::solve_in_place_scratch::<usize, f64>(n, k, Par::Seq));
         // SAFETY-free: the permutation arrays come from `lu_in_place`
         let perm = PermRef::new_checked(&self.fwd, &self.bwd, n);
         solve::solve_in_place_with_conj(
@@ -80,7 +86,7 @@ impl DenseLu {
             perm,
             Conj::No,
             b,
-            self.par,
+            Par::Seq,
             MemStack::new(&mut buf),
         );
     }
@@ -93,7 +99,8 @@ impl DenseLu {
 }
 
 /// The eigenvalues of the symmetric matrix `a` (lower triangle read), in increasing order.
-pub fn symmetric_eigenvalues(a: MatRef<'_, f64>, par: Par) -> Option<Vec<f64>> {
+pub fn symmetric_eigenvalues(a: MatRef<'_, f64>) -> Option<Vec<f64>> {
+    let par = Par::Seq;
     use faer::linalg::evd;
     let n = a.nrows();
     let mut s = Diag::<f64>::zeros(n);
@@ -119,7 +126,8 @@ pub fn symmetric_eigenvalues(a: MatRef<'_, f64>, par: Par) -> Option<Vec<f64>> {
 
 /// The eigendecomposition A = Q Λ Qᵀ of the symmetric matrix `a` (lower triangle read):
 /// eigenvalues in increasing order and the orthonormal eigenvectors as the columns of Q.
-pub fn symmetric_eigen(a: MatRef<'_, f64>, par: Par) -> Option<(Vec<f64>, Mat<f64>)> {
+pub fn symmetric_eigen(a: MatRef<'_, f64>) -> Option<(Vec<f64>, Mat<f64>)> {
+    let par = Par::Seq;
     use faer::linalg::evd;
     let n = a.nrows();
     let mut s = Diag::<f64>::zeros(n);
@@ -163,18 +171,16 @@ mod tests {
         let mut b: Vec<f64> = (0..n)
             .map(|i| (0..n).map(|j| a[(i, j)] * x[j]).sum())
             .collect();
-        for par in [Par::Seq, Par::rayon(2)] {
-            let mut lu = DenseLu::new(n, par);
-            lu.factor(a.as_ref()).unwrap();
-            let mut y = b.clone();
-            lu.solve_vec(&mut y);
-            for j in 0..n {
-                assert!((y[j] - x[j]).abs() < 1e-12, "{j}: {} vs {}", y[j], x[j]);
-            }
+        let mut lu = DenseLu::new(n);
+        lu.factor(a.as_ref()).unwrap();
+        let mut y = b.clone();
+        lu.solve_vec(&mut y);
+        for j in 0..n {
+            assert!((y[j] - x[j]).abs() < 1e-12, "{j}: {} vs {}", y[j], x[j]);
         }
         b.clear();
         let sing = Mat::from_fn(n, n, |i, j| ((i + 1) * (j + 1)) as f64);
-        assert!(DenseLu::new(n, Par::Seq).factor(sing.as_ref()).is_err());
+        assert!(DenseLu::new(n).factor(sing.as_ref()).is_err());
     }
 
     #[test]
@@ -183,7 +189,7 @@ mod tests {
         let a = Mat::from_fn(n, n, |i, j| {
             1.0 / (1.0 + i as f64 + j as f64) + if i == j { 0.5 } else { 0.0 }
         });
-        let (ev, q) = symmetric_eigen(a.as_ref(), Par::Seq).unwrap();
+        let (ev, q) = symmetric_eigen(a.as_ref()).unwrap();
         for i in 0..n {
             for j in 0..n {
                 let r: f64 = (0..n).map(|k| q[(i, k)] * ev[k] * q[(j, k)]).sum();
@@ -205,7 +211,7 @@ mod tests {
             1 => -1.0,
             _ => 0.0,
         });
-        let ev = symmetric_eigenvalues(a.as_ref(), Par::Seq).unwrap();
+        let ev = symmetric_eigenvalues(a.as_ref()).unwrap();
         for (k, v) in ev.iter().enumerate() {
             let want = 2.0 - 2.0 * ((k + 1) as f64 * std::f64::consts::PI / (n + 1) as f64).cos();
             assert!((v - want).abs() < 1e-13, "{k}: {v} vs {want}");

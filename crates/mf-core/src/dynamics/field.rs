@@ -27,6 +27,12 @@ pub trait Field {
         None
     }
 
+    /// Whether [`Field::hessian`] gives a Hessian, so that a caller allocates its N × N buffer
+    /// only where it is used (N = n(q + 1): 22 GB at n = 2048, d = 25).
+    fn has_hessian(&self) -> bool {
+        false
+    }
+
     /// y = H x for the H of [`Field::hessian`] (x, y of length N in the same flat order)
     /// without forming H, returning ℓ(θ); `None` when the field has no Hessian (minimisers then
     /// fall back to finite differences of the velocity).

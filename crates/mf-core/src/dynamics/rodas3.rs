@@ -37,7 +37,7 @@ use super::dense::DenseLu;
 use super::field::Field;
 use super::stepper::{AdaptiveCore, StepError, StepOutcome, Stepper, StepperState};
 use crate::network::Network;
-use faer::{Mat, Par};
+use faer::Mat;
 
 /// γ of RODAS3.
 const GAMMA: f64 = 0.5;
@@ -67,14 +67,15 @@ pub struct Rodas3 {
 
 impl Rodas3 {
     /// A stepper for `net`'s shape: first step `h0` ≤ `h_max`, tolerance `tol`, round-off
-    /// allowance `floor` of the descent check, parallelism `par` of the factorisation.
-    pub fn new(net: &Network, h0: f64, h_max: f64, tol: f64, floor: f64, par: Par) -> Self {
+    /// allowance `floor` of the descent check (the factorisation is sequential:
+    /// [`super::dense`]).
+    pub fn new(net: &Network, h0: f64, h_max: f64, tol: f64, floor: f64) -> Self {
         let big = net.len();
         Self {
             core: AdaptiveCore::new(net, h0, h_max, tol, floor),
             hess: Mat::zeros(big, big),
             g: Mat::zeros(big, big),
-            lu: DenseLu::new(big, par),
+            lu: DenseLu::new(big),
             have_hess: false,
             y: vec![0.0; big],
             f: vec![0.0; big],
@@ -310,7 +311,7 @@ mod tests {
         let mut x0 = vec![0.0; len];
         net.to_flat(&mut x0);
         let (tol, t_end) = (1e-6, 50.0);
-        let mut st = Rodas3::new(&net, 1e-3, f64::INFINITY, tol, 0.0, Par::Seq);
+        let mut st = Rodas3::new(&net, 1e-3, f64::INFINITY, tol, 0.0);
         let steps = integrate(&mut st, &mut net, &mut f, t_end);
         let mut x = vec![0.0; len];
         net.to_flat(&mut x);
@@ -344,7 +345,7 @@ mod tests {
         };
         let run = |h: f64| {
             let mut net = start(n, q);
-            let mut st = Rodas3::new(&net, h, h, 1e9, f64::INFINITY, Par::Seq);
+            let mut st = Rodas3::new(&net, h, h, 1e9, f64::INFINITY);
             integrate(&mut st, &mut net, &mut field(), 1.0);
             let mut x = vec![0.0; len];
             net.to_flat(&mut x);
@@ -381,7 +382,7 @@ mod tests {
             }
         }
         let mut net = start(2, 1);
-        let mut st = Rodas3::new(&net, 0.1, 1.0, 1e-6, 0.0, Par::Seq);
+        let mut st = Rodas3::new(&net, 0.1, 1.0, 1e-6, 0.0);
         let err = st.step(&mut net, &mut NoHessian, 1.0).unwrap_err();
         assert!(err.to_string().contains("Hessian"), "{err}");
     }

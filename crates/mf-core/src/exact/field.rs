@@ -30,6 +30,10 @@ impl Field for ExactField<'_> {
         Some(self.ex.hessian(net, out, self.par))
     }
 
+    fn has_hessian(&self) -> bool {
+        true
+    }
+
     fn hessian_vector(&mut self, net: &Network, x: &[f64], y: &mut [f64]) -> Option<f64> {
         Some(self.ex.hessian_vector(net, x, y, self.par))
     }

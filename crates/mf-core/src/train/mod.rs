@@ -8,6 +8,7 @@
 
 pub mod end_state;
 mod files;
+pub mod memory;
 mod source;
 
 use crate::config::{Mode, StepRule, TrainConfig};
@@ -144,6 +145,7 @@ impl Trainer {
                 format!("the target's dimension {}", target.dim()),
             ));
         }
+        memory::check_dense_memory(&config, unit.param_dim(d), memory::available_bytes())?;
         let test = PointSet::sample(
             target.as_ref(),
             config.test_size,
@@ -187,7 +189,7 @@ impl Trainer {
             d,
             config.points_per_step().max(config.test_size),
         );
-        let stepper = stepper_for(&config, &net, target.zero_network_loss(), par);
+        let stepper = stepper_for(&config, &net, target.zero_network_loss());
         let eval_vel = Velocity::zeros(net.width(), net.param_dim());
         Ok(Self {
             eval_vel,
@@ -513,13 +515,15 @@ impl Trainer {
         let grad_norm = self.eval_vel.norm();
         let loss = crate::dynamics::Field::loss(&mut field, &self.net);
         // the Hessian's eigenpairs, where the field has a Hessian (exact mode)
-        let curvature = {
+        let curvature = if crate::dynamics::Field::has_hessian(&field) {
             let mut h = faer::Mat::<f64>::zeros(big, big);
             let mut v = vec![0.0; big];
             self.eval_vel.to_flat(&mut v);
             crate::dynamics::Field::hessian(&mut field, &self.net, h.as_mut())
-                .and_then(|_| crate::dynamics::dense::symmetric_eigen(h.as_ref(), par))
+                .and_then(|_| crate::dynamics::dense::symmetric_eigen(h.as_ref()))
                 .map(|(ev, q)| end_state::Curvature::from_eigen(&ev, q.as_ref(), &v, n))
+        } else {
+            None
         };
         let (state, reason) = end_state::end_state(
             &self.trace,
@@ -665,7 +669,7 @@ impl Trainer {
 /// The step rule of a config: forward Euler or Heun with Δt; in exact mode by default (or on
 /// request) an adaptive rule starting at Δt, capped at `dt_max`, with the descent check's
 /// round-off allowance 1e-12 C_f.
-fn stepper_for(config: &TrainConfig, net: &Network, cf: f64, par: Par) -> Box<dyn Stepper> {
+fn stepper_for(config: &TrainConfig, net: &Network, cf: f64) -> Box<dyn Stepper> {
     let (n, q) = (net.width(), net.param_dim());
     let h_max = config.dt_max.unwrap_or(f64::INFINITY);
     let floor = 1e-12 * cf;
@@ -679,7 +683,7 @@ fn stepper_for(config: &TrainConfig, net: &Network, cf: f64, par: Par) -> Box<dy
         StepRule::Backtracking => Box::new(BacktrackingEuler::new(
             net, config.dt, h_max, config.tol, floor,
         )),
-        StepRule::Implicit => Box::new(Rodas3::new(net, config.dt, h_max, config.tol, floor, par)),
+        StepRule::Implicit => Box::new(Rodas3::new(net, config.dt, h_max, config.tol, floor)),
     }
 }
 

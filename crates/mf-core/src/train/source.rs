@@ -56,6 +56,13 @@ impl Field for StepField<'_> {
         }
     }
 
+    fn has_hessian(&self) -> bool {
+        match self {
+            Self::Sampled(f) => f.has_hessian(),
+            Self::Exact(f) => f.has_hessian(),
+        }
+    }
+
     fn hessian_vector(&mut self, net: &Network, x: &[f64], y: &mut [f64]) -> Option<f64> {
         match self {
             Self::Sampled(f) => f.hessian_vector(net, x, y),
