@@ -8,7 +8,7 @@
 //! a CLT variance ∝ 1/n (the empirical measure fluctuates by O(n^-1/2) and the fluctuations are
 //! transported by the linearised mean-field flow at finite time); the SGD noise (one batch per
 //! step shared by all particles) adds a variance ∝ Δt/P = Δt/n², negligible here. So V(n) ∝ n^-1:
-//! the fitted exponent must lie in [-1.3, -0.7] (its bootstrap interval must contain −1 within
+//! the fitted exponent must lie in [-1.3, -0.7] (its interval must contain −1 within
 //! ±0.15). The mean final loss itself is reported too: at t = 100 it is dominated by the
 //! n-independent mean-field part, so its exponent is ≈ 0 and is not asserted.
 

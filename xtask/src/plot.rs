@@ -80,6 +80,9 @@ pub enum Style {
     /// limit such as a polished minimum, placed by the caller at an x beyond the data); a dotted
     /// vertical line separates them from the other series.
     EdgeMarkers,
+    /// Filled left-pointing triangles at their own x among the data (e.g. a polished value at
+    /// its own width), without a separating line.
+    Triangles,
 }
 
 /// One data series of a [`Figure`] panel.
@@ -858,7 +861,10 @@ fn legend_position(
     let total: usize = series.iter().flat_map(|s| &s.runs).map(Vec::len).sum();
     let sub = if total > 5000 { 1 } else { 8 };
     for s in series {
-        let connected = !matches!(s.style, Style::Markers | Style::EdgeMarkers);
+        let connected = !matches!(
+            s.style,
+            Style::Markers | Style::EdgeMarkers | Style::Triangles
+        );
         for run in &s.runs {
             for (k, &(px, py)) in run.iter().enumerate() {
                 let p = (x.normalize(px), y.normalize(py));
@@ -1071,7 +1077,7 @@ fn draw_panel<DB: DrawingBackend>(
                     )
                     .map_err(err)?;
             }
-            if s.style == Style::EdgeMarkers {
+            if matches!(s.style, Style::EdgeMarkers | Style::Triangles) {
                 chart
                     .draw_series(run.iter().map(|&p| {
                         let mut rim = edge_triangle();
@@ -1119,7 +1125,7 @@ fn draw_panel<DB: DrawingBackend>(
                             + PathElement::new(vec![(0, 0), (w, 0)], line)
                     });
                 }
-                Style::EdgeMarkers => {
+                Style::EdgeMarkers | Style::Triangles => {
                     anno.legend(move |(x, y)| {
                         let tri: Vec<(i32, i32)> = edge_triangle()
                             .into_iter()
@@ -1701,6 +1707,7 @@ mod tests {
                     Style::LineMarkers,
                     Style::Band,
                     Style::EdgeMarkers,
+                    Style::Triangles,
                 ] {
                     let fig = Figure {
                         title: "t".into(),

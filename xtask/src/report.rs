@@ -18,6 +18,10 @@ struct ClaimRow<'a> {
     verdict: String,
     settings: &'a str,
     note: &'a str,
+    widths: String,
+    replicas: String,
+    interval_method: &'a str,
+    coverage: String,
 }
 
 /// The value, low and high columns of a measurement (low and high empty without an interval).
@@ -28,7 +32,13 @@ pub fn measured_fields(m: &Measured) -> (String, String, String) {
     }
 }
 
-/// `claims.csv`: one row per claim; the report prints these very strings.
+/// `claims.csv`: one row per claim; the report prints these very strings. Besides the claim,
+/// its measurement and verdict: `widths` (the widths the estimate uses, `;`-separated, one
+/// group per scan separated by `|` for a difference of two scans), `replicas` (the distinct
+/// end states of each of those widths, same layout), `interval_method` (`jackknife-t`,
+/// `jackknife-t (ln mean)`, `profile-likelihood`; empty without an interval) and `coverage`
+/// (the fraction of simulated scans at these widths, replicas and spreads whose interval
+/// contained the truth; empty without one).
 pub fn claims_csv(claims: &[Claim]) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     if claims.is_empty() {
@@ -43,6 +53,10 @@ pub fn claims_csv(claims: &[Claim]) -> Result<String> {
             "verdict",
             "settings",
             "note",
+            "widths",
+            "replicas",
+            "interval_method",
+            "coverage",
         ])?;
     }
     for c in claims {
@@ -58,6 +72,14 @@ pub fn claims_csv(claims: &[Claim]) -> Result<String> {
             verdict: c.verdict.to_string(),
             settings: &c.settings,
             note: &c.note,
+            widths: c.basis.widths_field(),
+            replicas: c.basis.replicas_field(),
+            interval_method: &c.basis.interval_method,
+            coverage: c
+                .basis
+                .coverage
+                .map(|v| format!("{:.4}", v.rate()))
+                .unwrap_or_default(),
         })?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
@@ -106,7 +128,7 @@ pub fn report(info: &RunInfo, figures: &[(String, String)], claims: &[Claim]) ->
         info.scans.iter().map(|x| x.2).sum::<usize>(),
         total / 120.0
     ));
-    s.push_str("\nVerdicts: **agrees**, **disagrees**, or **not resolved at this scale** (the measurement cannot decide the claim with these widths, replicas and times; the reason is given). The exponents of the paper's scaling claims (trained error vs n in every d, ReLU, dimension independence, the CLT in loss form, healing, the SGD batch rule) are judged by their 95 % bootstrap interval alone: **agrees** when the prediction lies inside it, **disagrees** when outside, **not resolved** only when the interval is wider than 0.5 (or missing); no allowance is added to an interval. A disagreement with the paper is a result. Losses are fitted, not errors: an error (L² distance) O(n^-a) is a loss O(n^-2a), and each row says which it measured.\n\n");
+    s.push_str("\nVerdicts: **agrees**, **disagrees**, or **not resolved at this scale** (the measurement cannot decide the claim with these widths, replicas and times; the reason is given). An exponent is judged only when it rests on at least three widths over which the curve is a power law (consecutive local slopes equal within their errors; the narrowest width is dropped while three remain and they are not, a rule that never looks at the prediction); otherwise the row is **not resolved** and says why, with the local slopes. A judged exponent **disagrees** when the prediction lies outside its 95 % interval (whatever the interval's width: it rejects the prediction at the 5 % level), **agrees** when it lies inside an interval at most 0.5 wide, and is **not resolved** when it lies inside a wider one; no allowance is added to an interval. Intervals are t intervals (per width the delete-one jackknife over replicas, Welch–Satterthwaite degrees of freedom; the extrapolation in n: profile likelihood), and every row gives the coverage of its interval measured on simulated scans at its own widths, replicas and spreads (`coverage` in claims.csv). Replicas that end in the same state are counted once. A disagreement with the paper is a result. Losses are fitted, not errors: an error (L² distance) O(n^-a) is a loss O(n^-2a), and each row says which it measured.\n\n");
     if !info.pending.is_empty() {
         s.push_str("## Pending\n\nFigures whose scans are not all computed yet (`cargo xtask reproduce --only NAME` computes the rest and resumes where a sitting stopped); their claims are not in this report:\n\n");
         for (name, done, total) in &info.pending {
@@ -145,6 +167,18 @@ pub fn report(info: &RunInfo, figures: &[(String, String)], claims: &[Claim]) ->
                 s.push_str(&format!(
                     "  - what was measured against which prediction: {}\n",
                     c.note
+                ));
+            }
+            if !c.basis.interval_method.is_empty() {
+                s.push_str(&format!(
+                    "  - rests on: widths {} with replicas {}; interval {}{}\n",
+                    c.basis.widths_field(),
+                    c.basis.replicas_field(),
+                    c.basis.interval_method,
+                    c.basis
+                        .coverage
+                        .map(|v| format!(", coverage {}", v.text()))
+                        .unwrap_or_default()
                 ));
             }
             s.push_str(&format!(

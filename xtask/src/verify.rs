@@ -3,6 +3,9 @@
 
 use crate::figures;
 use anyhow::{Result, bail};
+use mf_stats::coverage::MIN_COVERAGE_95;
+use mf_stats::fit::INTERVAL_METHOD;
+use mf_stats::verdict::MIN_EXPONENT_WIDTHS;
 use std::path::Path;
 
 /// Width and height of a PNG from its IHDR chunk, if `bytes` is a PNG.
@@ -19,7 +22,7 @@ pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
 /// The header of `figures/NAME.csv`.
 const FIGURE_HEADER: [&str; 5] = ["series", "x", "y", "y_low", "y_high"];
 /// The header of `claims.csv`.
-const CLAIMS_HEADER: [&str; 10] = [
+const CLAIMS_HEADER: [&str; 14] = [
     "figure",
     "claim",
     "prediction",
@@ -30,6 +33,10 @@ const CLAIMS_HEADER: [&str; 10] = [
     "verdict",
     "settings",
     "note",
+    "widths",
+    "replicas",
+    "interval_method",
+    "coverage",
 ];
 
 /// The header and records of a CSV text (records of any length), or the parse error.
@@ -125,6 +132,15 @@ pub fn problems(out: &Path, figures: &[&str]) -> Vec<String> {
                 if !note.is_empty() && !report.contains(note) {
                     bad.push(format!("REPORT.md does not show the note {note:?}"));
                 }
+                bad.extend(basis_problems(
+                    &v[1],
+                    verdict,
+                    &v[10],
+                    &v[11],
+                    &v[12],
+                    &v[13],
+                    !low.is_empty(),
+                ));
             }
             if rows.is_empty() {
                 bad.push("claims.csv has no claims".into());
@@ -132,6 +148,61 @@ pub fn problems(out: &Path, figures: &[&str]) -> Vec<String> {
         }
         Ok(Err(e)) => bad.push(format!("claims.csv: {e}")),
         Err(e) => bad.push(format!("claims.csv: {e}")),
+    }
+    bad
+}
+
+/// What is wrong with the basis columns of one `claims.csv` row (claim `claim`, verdict
+/// `verdict`, columns `widths`, `replicas`, `interval_method`, `coverage`; `interval`: the row
+/// has an interval): an interval without its method or coverage, a coverage below
+/// [`MIN_COVERAGE_95`], widths and replicas that do not match, and an exponent judged on fewer
+/// than [`MIN_EXPONENT_WIDTHS`] widths.
+fn basis_problems(
+    claim: &str,
+    verdict: &str,
+    widths: &str,
+    replicas: &str,
+    method: &str,
+    coverage: &str,
+    interval: bool,
+) -> Vec<String> {
+    let mut bad = Vec::new();
+    let groups = |f: &str| -> Vec<usize> {
+        if f.is_empty() {
+            Vec::new()
+        } else {
+            f.split('|').map(|g| g.split(';').count()).collect()
+        }
+    };
+    if groups(widths) != groups(replicas) {
+        bad.push(format!(
+            "claims.csv: {claim:?}: widths {widths:?} and replicas {replicas:?} do not match"
+        ));
+    }
+    if interval && method.is_empty() {
+        bad.push(format!(
+            "claims.csv: {claim:?} has an interval but no interval_method"
+        ));
+    }
+    if !method.is_empty() && interval {
+        match coverage.parse::<f64>() {
+            Ok(c) if c >= MIN_COVERAGE_95 => {}
+            Ok(c) => bad.push(format!(
+                "claims.csv: {claim:?}: its interval covered only {:.1} % of simulated scans (< {:.0} %)",
+                100.0 * c,
+                100.0 * MIN_COVERAGE_95
+            )),
+            Err(_) => bad.push(format!("claims.csv: {claim:?}: no measured coverage")),
+        }
+    }
+    let judged = verdict.starts_with("agrees") || verdict.starts_with("disagrees");
+    if judged
+        && method == INTERVAL_METHOD
+        && groups(widths).iter().any(|&k| k < MIN_EXPONENT_WIDTHS)
+    {
+        bad.push(format!(
+            "claims.csv: {claim:?} judges an exponent on fewer than {MIN_EXPONENT_WIDTHS} widths ({widths})"
+        ));
     }
     bad
 }
@@ -236,6 +307,15 @@ mod tests {
             settings: "synthetic, \"quoted\"".into(),
             verdict: Verdict::agrees("with n^-1, \"quoted\""),
             note: "a note, with a comma".into(),
+            basis: crate::figures::Basis {
+                widths: vec![vec![8, 16, 32]],
+                replicas: vec![vec![4, 4, 3]],
+                interval_method: INTERVAL_METHOD.into(),
+                coverage: Some(mf_stats::coverage::Coverage {
+                    covered: 3810,
+                    trials: 4000,
+                }),
+            },
         };
         let info = RunInfo {
             scale: "quick".into(),
@@ -272,6 +352,146 @@ mod tests {
         std::fs::write(dir.join("figures").join("x.png"), b"not a png").unwrap();
         assert!(problems(&dir, &["x"]).iter().any(|m| m.contains("x.png")));
         assert!(problems(&dir, &["missing"]).len() >= 3);
+    }
+
+    /// The committed full-scale report passes the reader's check, the basis columns included:
+    /// every interval has its method and a measured coverage of at least 93 %, and no exponent
+    /// is judged on fewer than three widths.
+    #[test]
+    fn the_committed_report_passes() {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("workspace root")
+            .join("data");
+        let report = std::fs::read_to_string(data.join("REPORT.md")).unwrap();
+        let pending = pending_figures(&report);
+        let names: Vec<&str> = figures::names()
+            .into_iter()
+            .filter(|n| !pending.contains(n))
+            .collect();
+        assert_eq!(problems(&data, &names), Vec::<String>::new());
+    }
+
+    /// Every "value [low, high]" the README's results section quotes is a row of the committed
+    /// claims.csv at the digits shown, and its compute total is the report's.
+    #[test]
+    fn the_readme_quotes_the_committed_claims() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("root");
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        let start = readme
+            .find("### What agrees and what disagrees")
+            .expect("results section");
+        let end = start
+            + readme[start..]
+                .find("![scaling-gd]")
+                .expect("end of section");
+        let section = readme[start..end].replace('−', "-");
+        let (_, rows) =
+            csv_records(&std::fs::read_to_string(root.join("data").join("claims.csv")).unwrap())
+                .unwrap();
+        let claims: Vec<[f64; 3]> = rows
+            .iter()
+            .filter_map(|r| Some([r[4].parse().ok()?, r[5].parse().ok()?, r[6].parse().ok()?]))
+            .collect();
+        // "-4.30 [-4.62, -3.98]": three numbers with their decimals
+        let number = |t: &str| -> Option<(f64, usize)> {
+            // the number at the end of `t` ("n^-1.41" → -1.41)
+            let t = t.trim();
+            let t = &t[t
+                .rfind(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+                .map_or(0, |i| i + 1)..];
+            let decimals = t.split('.').nth(1).map_or(0, str::len);
+            t.parse().ok().map(|v| (v, decimals))
+        };
+        let mut quoted = 0;
+        for (k, _) in section.match_indices(" [") {
+            let before = section[..k].rsplit(' ').next().unwrap_or("");
+            let Some(close) = section[k..].find(']') else {
+                continue;
+            };
+            let inside = &section[k + 2..k + close];
+            let parts: Vec<&str> = inside.split(", ").collect();
+            let (Some(v), [lo, hi]) = (number(before), parts.as_slice()) else {
+                continue;
+            };
+            let (Some(lo), Some(hi)) = (number(lo), number(hi)) else {
+                continue;
+            };
+            quoted += 1;
+            let near = |x: f64, (q, d): (f64, usize)| {
+                (x - q).abs() <= 0.5 * 10f64.powi(-(d as i32)) + 1e-12
+            };
+            assert!(
+                claims
+                    .iter()
+                    .any(|c| near(c[0], v) && near(c[1], lo) && near(c[2], hi)),
+                "README quotes {before} [{inside}], which is no row of claims.csv"
+            );
+        }
+        assert!(quoted >= 6, "found only {quoted} quoted intervals");
+        let report = std::fs::read_to_string(root.join("data").join("REPORT.md")).unwrap();
+        let total = report
+            .lines()
+            .find(|l| l.starts_with("| **total** |"))
+            .and_then(|l| l.split('|').nth(3))
+            .and_then(|c| c.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .expect("the report's compute total");
+        let shown = format!("{:.0}", total);
+        let shown = format!(
+            "{} {}",
+            &shown[..shown.len() - 3],
+            &shown[shown.len() - 3..]
+        );
+        assert!(
+            section.contains(&format!("{shown} s of compute")),
+            "README total ≠ report's {total}"
+        );
+    }
+
+    #[test]
+    fn the_basis_columns_are_checked_on_both_sides() {
+        let ok = |w: &str, r: &str, m: &str, c: &str| {
+            basis_problems("c", "agrees: x", w, r, m, c, true).is_empty()
+        };
+        assert!(ok("8;16;32", "4;4;4", INTERVAL_METHOD, "0.9500"));
+        assert!(ok(
+            "8;16;32|16;32;64",
+            "4;4;4|2;2;2",
+            INTERVAL_METHOD,
+            "0.93"
+        ));
+        assert!(
+            !ok("8;16;32", "4;4", INTERVAL_METHOD, "0.95"),
+            "mismatched replicas"
+        );
+        assert!(
+            !ok("8;16;32", "4;4;4", INTERVAL_METHOD, "0.9299"),
+            "coverage below 93 %"
+        );
+        assert!(!ok("8;16;32", "4;4;4", INTERVAL_METHOD, ""), "no coverage");
+        assert!(!ok("8;16;32", "4;4;4", "", ""), "interval without method");
+        assert!(
+            !ok("8;16", "4;4", INTERVAL_METHOD, "0.96"),
+            "two widths judged"
+        );
+        // two widths are fine when the row is not resolved
+        assert!(
+            basis_problems(
+                "c",
+                "not resolved at this scale: x",
+                "8;16",
+                "4;4",
+                INTERVAL_METHOD,
+                "0.96",
+                true
+            )
+            .is_empty()
+        );
+        // rows without an interval need nothing
+        assert!(basis_problems("c", "agrees", "", "", "", "", false).is_empty());
     }
 
     #[test]

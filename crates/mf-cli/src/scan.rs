@@ -33,7 +33,8 @@ pub struct ScanArgs {
     /// Quantity fitted: final_test_loss, final_relative_test_loss or final_variance.
     #[arg(long, value_parser = ["final_test_loss", "final_relative_test_loss", "final_variance"], default_value = "final_test_loss")]
     quantity: String,
-    /// Bootstrap resamples.
+    /// Accepted for compatibility, no effect: the intervals are jackknife t intervals without
+    /// random draws (the value is kept in scan.json).
     #[arg(long, default_value_t = 1000)]
     bootstrap: usize,
     /// Output folder.

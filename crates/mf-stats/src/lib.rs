@@ -8,11 +8,14 @@
 //!   probe points, and the distance $K^{-1}\sum_k (\bar f_n(x_k) - \bar f_{4n}(x_k))^2$ between widths;
 //! - the central limit theorem: $n \cdot K^{-1} \sum_k \mathrm{Var}_R[f_n(x_k)]$, $O(1)$ while the
 //!   fluctuations are $O(n^{-1/2})$, decaying when they heal; the bias $K^{-1}\sum_k(\bar f_n - f)^2$;
-//! - mean losses with standard errors and bootstrap intervals;
-//! - power-law fits $y(n) \approx A\, n^{\beta}$ on log–log axes (weighted least squares), with a
-//!   bootstrap interval for $\beta$ over replicas and its bootstrap distribution (so that two
-//!   scans' exponents can be differenced), the exponent of the replica variance, and the rule
+//! - mean losses with standard errors and t intervals ([`inference`]: a delete-one jackknife
+//!   per width, Welch–Satterthwaite degrees of freedom for any combination of widths);
+//! - power-law fits $y(n) \approx A\, n^{\beta}$ on log–log axes (least squares), with the t
+//!   interval of $\beta$, the local slopes, a test that the curve is a power law over the widths,
+//!   the sensitivity to each end width, the exponent of the replica variance, and the rules
 //!   choosing the widths of a long-time fit ([`fit`]);
+//! - the coverage of every interval measured by simulation at a scan's widths, replicas and
+//!   spreads ([`coverage`]);
 //! - the extrapolation $\ell_\infty(t)$ of the mean loss in $n$ and the exponent of
 //!   $E[\ell_n(t)] - \ell_\infty(t)$ by profile least squares ([`extrapolate`]);
 //! - scans over widths × replicas with resume, shards and merging ([`scan`]).
@@ -28,10 +31,12 @@
 
 #![warn(missing_docs)]
 
+pub mod coverage;
 pub mod error;
 pub mod estimators;
 pub mod extrapolate;
 pub mod fit;
+pub mod inference;
 pub mod scan;
 pub mod verdict;
 

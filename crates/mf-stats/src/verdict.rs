@@ -7,7 +7,8 @@
 //! function of numbers and intervals, tested on both sides of each of its thresholds.
 //!
 //! The exponents of the paper's scaling claims are judged by one rule, [`interval_verdict`]:
-//! the prediction against the 95 % interval alone.
+//! the prediction against the 95 % interval alone — after [`exponent_verdict`] has checked that
+//! the fit is an exponent at all (three widths or more, a power law over them).
 //!
 //! ```
 //! use mf_stats::verdict::{Verdict, interval_verdict};
@@ -135,16 +136,21 @@ pub const CLT_EXPONENT: f64 = -1.0;
 /// The loss exponent once the fluctuations heal (RBF units), β = −2 (error O(n^-1)); also the
 /// predicted exponent of Var_R\[f_n\] at long times.
 pub const HEALED_EXPONENT: f64 = -2.0;
-/// The widest interval (high − low) that decides a claim; a wider one is not resolved.
+/// The widest interval (high − low) that can confirm a prediction; a prediction inside a wider
+/// one is not resolved (outside any interval, it disagrees).
 pub const MAX_RESOLVED_WIDTH: f64 = 0.5;
 
 /// A measured quantity (an exponent, a difference of exponents) against its `prediction`,
 /// from its interval alone:
 ///
-/// - **not resolved** without an interval, with a non-finite end, or when the interval is wider
-///   than [`MAX_RESOLVED_WIDTH`] = 0.5 (the reason says what would resolve it);
-/// - otherwise **agrees** when the prediction lies inside the interval (ends included) and
-///   **disagrees** when it lies outside.
+/// - **not resolved** without an interval or with a non-finite end;
+/// - **disagrees** when the prediction lies outside the interval, whatever its width (a 95 %
+///   interval that excludes the prediction rejects it at the 5 % level; a wide one only
+///   says the measured value is uncertain, not that the prediction may hold);
+/// - **agrees** when the prediction lies inside (ends included) and the interval is at most
+///   [`MAX_RESOLVED_WIDTH`] = 0.5 wide;
+/// - **not resolved** when it lies inside a wider interval (the reason says what would
+///   resolve it): a vague interval cannot confirm a prediction.
 ///
 /// No allowance is added to the interval.
 pub fn interval_verdict(prediction: f64, interval: Option<(f64, f64)>) -> Verdict {
@@ -155,34 +161,121 @@ pub fn interval_verdict(prediction: f64, interval: Option<(f64, f64)>) -> Verdic
     };
     if !(lo.is_finite() && hi.is_finite()) {
         return Verdict::not_resolved(
-            "the interval has a non-finite end (too few distinct bootstrap resamples): more replicas would resolve it",
+            "the interval has a non-finite end: more replicas would resolve it",
         );
     }
     let width = hi - lo;
     let shown = format!("[{}, {}]", short(lo), short(hi));
-    if width > MAX_RESOLVED_WIDTH {
-        Verdict::not_resolved(format!(
-            "the 95 % interval {shown} is {} wide (> {MAX_RESOLVED_WIDTH}): more replicas per width (the interval shrinks like 1/√R) or more widths in the fit would resolve it",
-            short(width)
-        ))
-    } else if contains((lo, hi), prediction) {
-        Verdict::agrees(format!(
-            "the prediction {} lies inside the 95 % interval {shown}",
-            short(prediction)
-        ))
-    } else {
+    if !contains((lo, hi), prediction) {
         let side = if prediction < lo { "below" } else { "above" };
         Verdict::disagrees(format!(
             "the prediction {} lies {side} the 95 % interval {shown}",
             short(prediction)
         ))
+    } else if width > MAX_RESOLVED_WIDTH {
+        Verdict::not_resolved(format!(
+            "the prediction {} lies inside the 95 % interval {shown}, but the interval is {} wide (> {MAX_RESOLVED_WIDTH}): more replicas per width (the interval shrinks like 1/√R) or more widths in the fit would resolve it",
+            short(prediction),
+            short(width)
+        ))
+    } else {
+        Verdict::agrees(format!(
+            "the prediction {} lies inside the 95 % interval {shown}",
+            short(prediction)
+        ))
+    }
+}
+
+/// The fewest widths an exponent rests on: two widths give a secant, not a power law.
+pub const MIN_EXPONENT_WIDTHS: usize = 3;
+
+/// Why a fit cannot give an exponent to judge, or `None` when it can: fewer than
+/// [`MIN_EXPONENT_WIDTHS`] widths, or a range that is not a power law
+/// ([`crate::fit::PowerLawFit::is_power_law`]: consecutive local slopes differ beyond their
+/// errors).
+pub fn exponent_unresolved(fit: &crate::fit::PowerLawFit) -> Option<String> {
+    let slopes = fit.local_slopes_text();
+    if fit.points < MIN_EXPONENT_WIDTHS {
+        Some(format!(
+            "only {} widths ({:?}) in the fit, and an exponent needs {MIN_EXPONENT_WIDTHS} (two widths give a secant, local slope {slopes}): more widths in the regime of the fit would resolve it",
+            fit.points, fit.widths
+        ))
+    } else if !fit.is_power_law() {
+        Some(format!(
+            "not a power law over n = {:?}: the local slopes {slopes} differ beyond their errors (smallest adjusted p = {:.2e} < {}), so no single exponent describes this range",
+            fit.widths,
+            fit.curvature_p.unwrap_or(f64::NAN),
+            crate::fit::POWER_LAW_TEST_LEVEL
+        ))
+    } else {
+        None
+    }
+}
+
+/// A fitted exponent against its `prediction`: **not resolved** when the fit has fewer than
+/// three widths or is not a power law over them ([`exponent_unresolved`], the reason saying
+/// which and giving the local slopes), else [`interval_verdict`] on its interval.
+pub fn exponent_verdict(prediction: f64, fit: &crate::fit::PowerLawFit) -> Verdict {
+    match exponent_unresolved(fit) {
+        Some(why) => Verdict::not_resolved(why),
+        None => interval_verdict(
+            prediction,
+            Some((fit.beta_interval[0], fit.beta_interval[1])),
+        ),
+    }
+}
+
+/// Two fitted exponents against equality (β_a − β_b = 0): **not resolved** when either cannot
+/// be judged ([`exponent_unresolved`]; a difference of secants or of curved ranges would agree
+/// or disagree by the choice of window), else [`equal_exponents_verdict`] on the interval of
+/// the difference.
+pub fn difference_verdict(
+    a: (&str, &crate::fit::PowerLawFit),
+    b: (&str, &crate::fit::PowerLawFit),
+    interval: (f64, f64),
+) -> Verdict {
+    for (name, f) in [a, b] {
+        if let Some(why) = exponent_unresolved(f) {
+            return Verdict::not_resolved(format!("the exponent of {name} is not resolved: {why}"));
+        }
+    }
+    equal_exponents_verdict(Some(interval))
+}
+
+/// The smallest goodness-of-fit probability P(χ²_{K−3} ≥ χ²_min) at which the curve
+/// ℓ_∞ + A n^β describes the replica means of an extrapolation ([`crate::extrapolate`]).
+pub const CURVE_FIT_P: f64 = 0.05;
+
+/// The exponent of an extrapolation ℓ_∞ + A n^β against `prediction`: **not resolved** when
+/// there is no interval, when the interval reaches an end of the β grid (`open`: the data do
+/// not bound β there), or when the curve does not describe the means (`chi2_p` <
+/// [`CURVE_FIT_P`]: no single exponent does); else [`interval_verdict`].
+pub fn extrapolation_verdict(
+    prediction: f64,
+    interval: Option<(f64, f64)>,
+    chi2_p: f64,
+    open: bool,
+) -> Verdict {
+    if interval.is_none_or(|(a, b)| !(a.is_finite() && b.is_finite())) {
+        Verdict::not_resolved("no interval (replica errors are needed for the weights)")
+    } else if open {
+        Verdict::not_resolved(
+            "the interval of β reaches an end of the grid: the data do not bound β there (more widths or replicas would)",
+        )
+    } else if chi2_p < CURVE_FIT_P {
+        Verdict::not_resolved(format!(
+            "the curve ℓ_∞ + A n^β does not describe the replica means (P(χ² ≥ χ²_min) = {} < {CURVE_FIT_P}): no single exponent describes this range",
+            short(chi2_p)
+        ))
+    } else {
+        interval_verdict(prediction, interval)
     }
 }
 
 /// Two exponents are equal (the loss exponent does not depend on d; online SGD with α ≥ 1 has
-/// the GD rate) when the interval of their difference β_a − β_b — from independent bootstraps
-/// of the two scans, `mf_stats::fit::difference_interval` — contains 0: [`interval_verdict`]
-/// with prediction 0.
+/// the GD rate) when the interval of their difference β_a − β_b — the t interval over both
+/// scans, [`crate::fit::difference_interval`] — contains 0: [`interval_verdict`] with
+/// prediction 0.
 pub fn equal_exponents_verdict(difference_interval: Option<(f64, f64)>) -> Verdict {
     interval_verdict(0.0, difference_interval)
 }
@@ -374,9 +467,10 @@ pub fn fit_verdict(error_narrowest: f64, error_widest: f64) -> Verdict {
 pub const SETTLED_DECADE_FALL: f64 = 0.1;
 
 /// Whether the flow of one width reached a minimiser, from the end states of its replicas
-/// (`mf_core::train::end_state`): `stationary`, `diverging` and `running` replicas out of
-/// `replicas` (the rest did not finish or have no end state), and `diverging_fall`, the largest
-/// relative fall of the loss over the last decade of time among the diverging replicas.
+/// (`mf_core::train::end_state`; replicas that end in the same state counted once):
+/// `stationary`, `diverging` and `running` end states out of `replicas` (the rest did not
+/// finish or have no end state), and `diverging_fall`, the largest relative fall of the loss
+/// over the last decade of time among the diverging ones.
 ///
 /// - **agrees** when every replica is stationary: a minimiser is reached;
 /// - **disagrees** when a replica diverges and the loss of the diverging replicas has settled
@@ -402,25 +496,25 @@ pub fn stationary_verdict(
     };
     let counts = format!("{stationary} stationary, {running} running{unfinished}");
     if finished == 0 {
-        Verdict::not_resolved("no replica has an end state")
+        Verdict::not_resolved("no end state")
     } else if diverging > 0 && diverging_fall <= SETTLED_DECADE_FALL {
         Verdict::disagrees(format!(
-            "finding: {diverging}/{replicas} replicas diverge ({counts}): the loss approaches an infimum at infinity (it fell by {:.1} % over the last decade) while max|c| grows like a power of t, so there is no minimiser at this width, as the long runs suggested (a statement about finite n; the paper's convergence is for n → ∞)",
+            "finding: {diverging}/{replicas} end states diverge ({counts}): the loss approaches an infimum at infinity (it fell by {:.1} % over the last decade) while max|c| grows like a power of t, so there is no minimiser at this width, as the long runs suggested (a statement about finite n; the paper's convergence is for n → ∞)",
             100.0 * diverging_fall
         ))
     } else if diverging > 0 {
         Verdict::not_resolved(format!(
-            "{diverging}/{replicas} replicas end with growing charges ({counts}), but their loss still fell by {:.1} % over the last decade (> {:.0} %): still relaxing, so whether it approaches an infimum at infinity (no minimiser) needs longer times",
+            "{diverging}/{replicas} end states end with growing charges ({counts}), but their loss still fell by {:.1} % over the last decade (> {:.0} %): still relaxing, so whether it approaches an infimum at infinity (no minimiser) needs longer times",
             100.0 * diverging_fall,
             100.0 * SETTLED_DECADE_FALL
         ))
     } else if stationary == replicas {
         Verdict::agrees(format!(
-            "a minimiser is reached: {stationary}/{replicas} replicas stationary (‖v‖ below tolerance, Hessian positive semi-definite)"
+            "a minimiser is reached: {stationary}/{replicas} end states stationary (‖v‖ below tolerance, Hessian positive semi-definite)"
         ))
     } else {
         Verdict::not_resolved(format!(
-            "{stationary}/{replicas} replicas stationary, {running} still running{unfinished}: neither a minimiser nor a divergence is established by t_end (longer times needed)"
+            "{stationary}/{replicas} end states stationary, {running} still running{unfinished}: neither a minimiser nor a divergence is established by t_end (longer times needed)"
         ))
     }
 }
@@ -554,15 +648,17 @@ mod tests {
             text(interval_verdict(-2.0, Some((-2.4, -2.001)))),
             "disagrees: the prediction -2 lies above the 95 % interval [-2.4, -2.001]"
         );
-        // the width: 0.5 decides, a hair more does not, whether or not it contains the prediction
+        // the width: 0.5 decides an agreement, a hair more does not; a prediction outside
+        // disagrees whatever the width
         assert!(agrees(interval_verdict(-1.0, Some((-1.25, -0.75)))));
         assert!(disagrees(interval_verdict(-2.0, Some((-1.5, -1.0)))));
         let wide = text(interval_verdict(-1.0, Some((-1.25, -0.7499))));
         assert_eq!(
             wide,
-            "not resolved at this scale: the 95 % interval [-1.25, -0.7499] is 0.5001 wide (> 0.5): more replicas per width (the interval shrinks like 1/√R) or more widths in the fit would resolve it"
+            "not resolved at this scale: the prediction -1 lies inside the 95 % interval [-1.25, -0.7499], but the interval is 0.5001 wide (> 0.5): more replicas per width (the interval shrinks like 1/√R) or more widths in the fit would resolve it"
         );
-        assert!(nr(interval_verdict(-2.0, Some((-1.5, -0.99)))));
+        assert!(disagrees(interval_verdict(-2.0, Some((-1.5, -0.99)))));
+        assert!(disagrees(interval_verdict(-2.0, Some((-4.62, -3.98)))));
         assert!(nr(interval_verdict(-1.0, Some((-3.0, 1.0)))));
         // no interval, non-finite ends
         assert!(
@@ -581,7 +677,97 @@ mod tests {
         );
         assert!(disagrees(equal_exponents_verdict(Some((-0.3, -0.01)))));
         assert!(nr(equal_exponents_verdict(Some((-0.3, 0.21)))));
+        assert!(disagrees(equal_exponents_verdict(Some((0.1, 0.9)))));
         assert!(nr(equal_exponents_verdict(None)));
+    }
+
+    /// A fit with `k` widths, a given curvature p and interval.
+    fn fit(k: usize, curvature_p: Option<f64>, interval: (f64, f64)) -> crate::fit::PowerLawFit {
+        crate::fit::PowerLawFit {
+            beta: 0.5 * (interval.0 + interval.1),
+            beta_interval: [interval.0, interval.1],
+            beta_se: 0.1,
+            prefactor: 1.0,
+            fit_range: [8, 8 << (k - 1)],
+            points: k,
+            level: 0.95,
+            dof: 5.0,
+            interval_method: crate::fit::INTERVAL_METHOD.into(),
+            widths: (0..k).map(|j| 8 << j).collect(),
+            replicas: vec![4; k],
+            local_slopes: (0..k - 1)
+                .map(|j| crate::fit::LocalSlope {
+                    from: 8 << j,
+                    to: 16 << j,
+                    slope: -2.0,
+                    se: 0.1,
+                    dof: 3.0,
+                })
+                .collect(),
+            curvature_p,
+            beta_without_narrowest: None,
+            beta_without_widest: None,
+        }
+    }
+
+    #[test]
+    fn exponent_rule_needs_three_widths_and_a_power_law() {
+        let p = crate::fit::POWER_LAW_TEST_LEVEL;
+        // widths: 2 → not resolved (a secant), 3 → judged
+        let v = exponent_verdict(-2.0, &fit(2, None, (-2.1, -1.9)));
+        assert!(matches!(v, Verdict::NotResolved { .. }), "{v}");
+        assert!(v.reason().contains("only 2 widths") && v.reason().contains("-2.00 (8→16)"));
+        let v = exponent_verdict(-2.0, &fit(3, Some(1.0), (-2.1, -1.9)));
+        assert!(matches!(v, Verdict::Agrees { .. }), "{v}");
+        // the power-law test on both sides of its level
+        let v = exponent_verdict(-2.0, &fit(4, Some(0.99 * p), (-2.1, -1.9)));
+        assert!(matches!(v, Verdict::NotResolved { .. }), "{v}");
+        assert!(
+            v.reason()
+                .starts_with("not a power law over n = [8, 16, 32, 64]"),
+            "{v}"
+        );
+        let v = exponent_verdict(-2.0, &fit(4, Some(p), (-2.3, -2.1)));
+        assert!(matches!(v, Verdict::Disagrees { .. }), "{v}");
+        // differences: either side unresolved → not resolved; else the interval decides
+        let good = fit(3, Some(0.5), (-2.1, -1.9));
+        let v = difference_verdict(
+            ("d = 5", &good),
+            ("d = 10", &fit(2, None, (-2.0, -1.8))),
+            (-0.1, 0.1),
+        );
+        assert!(
+            v.reason()
+                .starts_with("the exponent of d = 10 is not resolved"),
+            "{v}"
+        );
+        let v = difference_verdict(("a", &good), ("b", &good), (-0.1, 0.1));
+        assert!(matches!(v, Verdict::Agrees { .. }), "{v}");
+        let v = difference_verdict(("a", &good), ("b", &good), (0.05, 0.3));
+        assert!(matches!(v, Verdict::Disagrees { .. }), "{v}");
+    }
+
+    #[test]
+    fn extrapolation_rule_on_both_sides_of_its_thresholds() {
+        let i = Some((-1.2, -0.9));
+        assert!(matches!(
+            extrapolation_verdict(-1.0, i, CURVE_FIT_P, false),
+            Verdict::Agrees { .. }
+        ));
+        let v = extrapolation_verdict(-1.0, i, 0.99 * CURVE_FIT_P, false);
+        assert!(
+            v.reason()
+                .starts_with("the curve ℓ_∞ + A n^β does not describe"),
+            "{v}"
+        );
+        let v = extrapolation_verdict(-1.0, i, 0.5, true);
+        assert!(v.reason().contains("end of the grid"), "{v}");
+        let v = extrapolation_verdict(-1.0, Some((f64::NAN, f64::NAN)), 0.5, false);
+        assert!(matches!(v, Verdict::NotResolved { .. }));
+        assert!(matches!(
+            extrapolation_verdict(-1.0, Some((-1.4, -1.1)), 0.5, false),
+            Verdict::Disagrees { .. }
+        ));
     }
 
     #[test]
@@ -761,22 +947,22 @@ mod tests {
 
     #[test]
     fn stationary_rule() {
-        let agrees = "agrees: a minimiser is reached: 4/4 replicas stationary (‖v‖ below tolerance, Hessian positive semi-definite)";
+        let agrees = "agrees: a minimiser is reached: 4/4 end states stationary (‖v‖ below tolerance, Hessian positive semi-definite)";
         assert_eq!(text(stationary_verdict(4, 0, 0, 4, f64::NAN)), agrees);
         // all stationary: one short is not resolved
         assert_eq!(
             text(stationary_verdict(3, 0, 1, 4, f64::NAN)),
-            "not resolved at this scale: 3/4 replicas stationary, 1 still running: neither a minimiser nor a divergence is established by t_end (longer times needed)"
+            "not resolved at this scale: 3/4 end states stationary, 1 still running: neither a minimiser nor a divergence is established by t_end (longer times needed)"
         );
         assert_eq!(
             text(stationary_verdict(3, 0, 0, 4, f64::NAN)),
-            "not resolved at this scale: 3/4 replicas stationary, 0 still running, 1 without an end state: neither a minimiser nor a divergence is established by t_end (longer times needed)"
+            "not resolved at this scale: 3/4 end states stationary, 0 still running, 1 without an end state: neither a minimiser nor a divergence is established by t_end (longer times needed)"
         );
         // one diverging replica with a settled loss decides, whatever the others
         let diverging = text(stationary_verdict(3, 1, 0, 4, 0.02));
         assert!(
             diverging.starts_with(
-                "disagrees: finding: 1/4 replicas diverge (3 stationary, 0 running): the loss approaches an infimum at infinity (it fell by 2.0 % over the last decade)"
+                "disagrees: finding: 1/4 end states diverge (3 stationary, 0 running): the loss approaches an infimum at infinity (it fell by 2.0 % over the last decade)"
             ),
             "{diverging}"
         );
@@ -800,7 +986,7 @@ mod tests {
         let relaxing = text(stationary_verdict(0, 2, 0, 2, 0.101));
         assert!(
             relaxing.starts_with(
-                "not resolved at this scale: 2/2 replicas end with growing charges (0 stationary, 0 running), but their loss still fell by 10.1 % over the last decade (> 10 %)"
+                "not resolved at this scale: 2/2 end states end with growing charges (0 stationary, 0 running), but their loss still fell by 10.1 % over the last decade (> 10 %)"
             ),
             "{relaxing}"
         );
@@ -818,7 +1004,7 @@ mod tests {
         ));
         assert_eq!(
             text(stationary_verdict(0, 0, 0, 4, 0.0)),
-            "not resolved at this scale: no replica has an end state"
+            "not resolved at this scale: no end state"
         );
     }
 

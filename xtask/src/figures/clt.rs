@@ -1,15 +1,18 @@
 //! Figure 6 (`clt`): n · Var_replicas[f_n(x)] versus time for several n, and its healing at
 //! long times.
 
-use super::common::{num, replica_caveat, rows_of, settings, time_text, widths_with_rows};
+use super::common::{
+    beta_measured, coverage_text, distinct_cells, fit_basis, fit_text, fit_verdict, rows_of,
+    same_state_text, settings, time_text, variance_fit_coverage, widths_with_rows,
+};
 use super::long_time::exact_d5_long;
-use super::{Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use crate::plot::{Figure, Series, Style};
 use anyhow::Result;
-use mf_stats::scan::fit_final_variance;
+use mf_stats::fit::{fit_points, power_law_range};
+use mf_stats::scan::final_variance_points;
 use mf_stats::verdict::{
     HEALED_EXPONENT, Measured, clt_allowed_ratio, clt_ratio_verdict, healing_verdict,
-    interval_verdict,
 };
 
 /// The figure.
@@ -90,6 +93,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             settings: settings(d),
             verdict: clt_ratio_verdict(ratio, d.cfg.replicas),
             note: String::new(),
+            basis: Basis::default(),
         });
         let peak = big
             .iter()
@@ -109,6 +113,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             settings: settings(d),
             verdict: healing_verdict(heal),
             note: String::new(),
+            basis: Basis::default(),
         });
     }
     if let Some(c) = healing_exponent_claim(d) {
@@ -128,27 +133,35 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
     })
 }
 
-/// The healing exponent: ½ mean_k Var_R[f_n(x_k)] at the final time against n, predicted n⁻²
-/// (`None` without any width of two replicas).
+/// The healing exponent: ½ mean_k Var_R[f_n(x_k)] at the final time against n, predicted n⁻²,
+/// over the power-law range of the widths with three replicas or more (`None` without any).
 fn healing_exponent_claim(d: &ScanData) -> Option<Claim> {
-    let fit = fit_final_variance(&d.cfg, &d.groups, &d.probe);
-    let widths: Vec<usize> = d
-        .groups
-        .iter()
-        .filter(|(_, c)| c.len() >= 2)
-        .map(|(n, _)| *n)
-        .collect();
-    if widths.is_empty() {
+    let points = final_variance_points(&d.cfg, &d.groups, &d.probe);
+    if points.is_empty() {
         return None;
     }
-    let (measured, interval) = match &fit {
-        Some(f) => {
-            let i = (f.beta_interval[0], f.beta_interval[1]);
-            (Measured::with_interval(f.beta, i), Some(i))
-        }
-        None => (Measured::value(f64::NAN), None),
+    let all: Vec<usize> = points.iter().map(|p| p.n).collect();
+    let fit = fit_points(&power_law_range(&points, d.cfg.level), d.cfg.level);
+    let coverage = fit
+        .as_ref()
+        .map(|f| variance_fit_coverage(f, &format!("{}/healing", d.label)));
+    let (measured, _) = beta_measured(fit.as_ref());
+    let same: Vec<String> = d
+        .groups
+        .iter()
+        .filter_map(|(n, cells)| {
+            let (_, groups) = distinct_cells(cells);
+            (!groups.is_empty()).then(|| format!("n = {n}: {}", same_state_text(&groups)))
+        })
+        .collect();
+    let same = if same.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; every replica enters the variance, also those ending in the same state ({})",
+            same.join("; ")
+        )
     };
-    let prefactor = fit.as_ref().map(|f| num(f.prefactor)).unwrap_or_default();
     Some(Claim {
         figure: SPEC.name,
         claim: "the fluctuations heal at long times: Var_R[f_n] = O(n^-2)".into(),
@@ -156,15 +169,20 @@ fn healing_exponent_claim(d: &ScanData) -> Option<Claim> {
             "β = {HEALED_EXPONENT} for the replica variance of f_n at the end of a long run (fluctuations O(n^-1) once healed, so n·Var ∝ n^-1)"
         ),
         quantity: format!(
-            "β of ½ mean_k Var_R[f_n(x_k)] over the {} probe points at t_end = {} (n_var/(2n) of the last row of fluctuations.csv) vs n ∈ {widths:?} (unweighted log–log least squares, prefactor {prefactor}), 95 % percentile bootstrap over replicas ({} resamples){}",
+            "β of ½ mean_k Var_R[f_n(x_k)] over the {} probe points at t_end = {} (n_var/(2n) of the last row of fluctuations.csv) vs n, least squares on log–log axes over the power-law range of n ∈ {all:?} (the narrowest dropped while at least three remain and consecutive local slopes differ beyond their errors): {}{}{same}",
             d.cfg.probe_size,
             time_text(d.cfg.base.steps as f64 * d.cfg.base.dt),
-            d.cfg.bootstrap,
-            replica_caveat(d.cfg.replicas)
+            fit_text(fit.as_ref()),
+            coverage_text(coverage.as_ref(), "normal replicas"),
         ),
         measured,
         settings: settings(d),
-        verdict: interval_verdict(HEALED_EXPONENT, interval),
+        verdict: fit_verdict(
+            fit.as_ref(),
+            HEALED_EXPONENT,
+            "fewer than two widths with three replicas",
+        ),
         note: "the variance of f_n itself (not n·Var, not the loss): healed fluctuations of size n^-1 give Var ∝ n^-2".into(),
+        basis: fit_basis(fit.as_ref(), coverage),
     })
 }

@@ -2,7 +2,7 @@
 
 use super::common::settings;
 use super::long_time::exact_d5_long;
-use super::{Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use crate::plot::{Figure, Series, Style};
 use anyhow::{Context, Result};
 use mf_stats::mf_core::Network;
@@ -100,6 +100,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             settings: settings(d),
             verdict: fit_verdict(e0, e1),
             note: String::new(),
+            basis: Basis::default(),
         });
     }
     Ok(FigureOutput {

@@ -2,7 +2,7 @@
 
 use super::common::{num, rows_of, settings, widths_with_rows};
 use super::long_time::exact_d5_long;
-use super::{Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use crate::plot::{Figure, Series, Style};
 use anyhow::Result;
 use mf_stats::scan::FluctuationRow;
@@ -84,6 +84,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             settings: settings(d),
             verdict: lln_early_verdict(g_second, g_small, second, big),
             note: String::new(),
+            basis: Basis::default(),
         });
         let finals: Vec<(usize, &FluctuationRow)> = widths
             .iter()
@@ -114,6 +115,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             settings: settings(d),
             verdict: floors_verdict(&floors),
             note: String::new(),
+            basis: Basis::default(),
         });
     }
     Ok(FigureOutput {

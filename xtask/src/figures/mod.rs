@@ -22,10 +22,9 @@ pub use common::num;
 use crate::configs::NamedScan;
 use crate::plot::Figure;
 use anyhow::{Context, Result};
-use mf_stats::PowerLawFit;
 use mf_stats::mf_core::PointSet;
 use mf_stats::scan::{
-    CellResult, FluctuationRow, ScanConfig, fit_groups, fluctuation_rows, load_cells, probe_set,
+    CellResult, FluctuationRow, ScanConfig, fluctuation_rows, load_cells, probe_set,
 };
 use mf_stats::verdict::{Measured, Verdict};
 use serde::Serialize;
@@ -72,7 +71,7 @@ pub fn spec(name: &str) -> Option<&'static FigureSpec> {
 
 /// The results of one scan, loaded from its folder.
 pub struct ScanData {
-    /// The scan's label (the stem of its folder; names its bootstrap streams).
+    /// The scan's label (the stem of its folder; seeds its coverage simulations).
     pub label: String,
     /// α (sgd-batch).
     pub alpha: Option<f64>,
@@ -82,8 +81,6 @@ pub struct ScanData {
     pub groups: Vec<(usize, Vec<CellResult>)>,
     /// Per width and time: fluctuations and mean losses.
     pub rows: Vec<FluctuationRow>,
-    /// Power-law fit of the scan's quantity.
-    pub fit: Option<PowerLawFit>,
     /// The probe points x_k of the fluctuation field, with their targets.
     pub probe: PointSet,
 }
@@ -113,14 +110,12 @@ pub fn from_cells(s: &NamedScan, groups: Vec<(usize, Vec<CellResult>)>) -> Resul
     let cfg = s.scan.clone();
     let probe = probe_set(&cfg).with_context(|| format!("scan {}", s.label))?;
     let rows = fluctuation_rows(&cfg, &groups, &probe);
-    let (fit, _) = fit_groups(&cfg, &groups, &probe);
     Ok(ScanData {
         label: s.label.clone(),
         alpha: s.alpha,
         cfg,
         groups,
         rows,
-        fit,
         probe,
     })
 }
@@ -145,6 +140,49 @@ pub struct Claim {
     /// What was measured against which prediction, where the row needs it (e.g. a loss
     /// exponent against an error exponent); empty otherwise.
     pub note: String,
+    /// What the row's estimate rests on (empty for rows without an interval).
+    pub basis: Basis,
+}
+
+/// The data a row's estimate uses, so that a script can check it against the committed CSVs:
+/// the widths and the replicas of each (one group per scan: two for a difference of two
+/// scans), how its interval was computed and the coverage of that interval measured by
+/// simulation at these widths, replicas and spreads.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Basis {
+    /// Per scan: the widths used.
+    pub widths: Vec<Vec<usize>>,
+    /// Per scan: the replicas (distinct end states) of each width used.
+    pub replicas: Vec<Vec<usize>>,
+    /// How the interval was computed (empty without one).
+    pub interval_method: String,
+    /// Its coverage measured by simulation.
+    pub coverage: Option<mf_stats::coverage::Coverage>,
+}
+
+impl Basis {
+    /// `16;32;64`, scans separated by `|`.
+    pub fn widths_field(&self) -> String {
+        groups_field(&self.widths)
+    }
+
+    /// `8;8;8`, scans separated by `|`.
+    pub fn replicas_field(&self) -> String {
+        groups_field(&self.replicas)
+    }
+}
+
+/// Groups of numbers: within a group `;`-separated, groups `|`-separated.
+fn groups_field(g: &[Vec<usize>]) -> String {
+    g.iter()
+        .map(|v| {
+            v.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(";")
+        })
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 /// A figure and its claims.

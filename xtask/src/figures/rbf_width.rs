@@ -2,7 +2,7 @@
 //! σ/R in d = 5, 10 and 25 — the small scan from which σ is chosen per d for the long runs.
 
 use super::common::{num, settings, time_text};
-use super::{Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use crate::configs::{NamedScan, exact, named, with_rule};
 use crate::plot::{Figure, Series, Style};
 use anyhow::Result;
@@ -113,6 +113,7 @@ fn build(ds: &[ScanData]) -> Result<FigureOutput> {
             settings: settings(d0),
             verdict: sigma_scan_verdict(best_l),
             note: String::new(),
+            basis: Basis::default(),
         });
     }
     Ok(FigureOutput {

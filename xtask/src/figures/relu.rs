@@ -12,7 +12,7 @@ use mf_stats::verdict::HEALED_EXPONENT;
 /// The figure.
 pub const SPEC: FigureSpec = FigureSpec {
     name: "relu",
-    description: "Single-hidden-layer ReLU network on the d = 25 target (scan relu-d25: online SGD with a batch growing like n², P = n²/32 (α = 1: the SGD noise is then below the GD rate, the paper's guideline), Δt = 0.25, to t = 10⁴; widths 64–512 because narrower widths are still escaping the affine plateau ≈ 0.88 at t = 10⁴): the end-of-run relative loss versus n (replica mean, min–max band), the widths that have left the mean-field curve (circles; the rule of scaling-gd) and the power law fitted over them (dashed); grey dashed: the guide n⁻². Claims: the exponent of the loss against −2 (error O(n⁻¹)), and that the widest width has learned (relative loss ≤ 0.05).",
+    description: "Single-hidden-layer ReLU network on the d = 25 target (scan relu-d25: online SGD with a batch growing like n², P = n²/32 (α = 1: the SGD noise is then below the GD rate, the paper's guideline), Δt = 0.25, to t = 10⁴; widths 64–512 because narrower widths are still escaping the affine plateau ≈ 0.88 at t = 10⁴): the end-of-run relative loss versus n (markers: mean over the distinct end states, bars min–max) and the power law fitted over the widths that have left the mean-field curve and over which the local slopes agree (the rule of scaling-gd; dashed, drawn across every width); grey dashed: the guide n⁻². Claims: the exponent of the loss against −2 (error O(n⁻¹)), judged only on three or more widths over which the curve is a power law, and that the widest width has learned (relative loss ≤ 0.05).",
     quick: || vec![named("relu-d25", relu_scan(&[64, 128, 256], 3, 20.0))],
     full: || vec![named("relu-d25", relu_scan(&[64, 128, 256, 512], 3, 1e4))],
     build,
@@ -41,7 +41,13 @@ fn relu_scan(widths: &[usize], replicas: u64, time: f64) -> ScanConfig {
 fn build(data: &[ScanData]) -> Result<FigureOutput> {
     let d = first(SPEC.name, data)?;
     let s = loss_scaling(d);
-    let mut series = loss_series(&s, "replica mean (band: min–max)", "", 0, true);
+    let mut series = loss_series(
+        &s,
+        "mean over the distinct end states (bars: min–max)",
+        "",
+        0,
+        true,
+    );
     series.extend(guide(&s, HEALED_EXPONENT, "guide n^-2"));
     Ok(FigureOutput {
         figure: Figure {

@@ -2,24 +2,24 @@
 //! the exponent of each, their pairwise differences, and the plateau escape times.
 
 use super::common::{
-    GREY, LossScaling, beta_claim, guide, learned_claim, loss_scaling, loss_series, num,
-    replica_caveat, settings,
+    GREY, LossScaling, beta_claim, coverage_seed, fit_text, guide, learned_claim, loss_scaling,
+    loss_series, settings,
 };
 use super::long_time::exact_d5_long;
-use super::{Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use crate::configs::{NamedScan, exact, named, polished, with_rule};
 use crate::plot::{Figure, Panel, Series, Style};
 use anyhow::Result;
-use mf_stats::fit::difference_interval;
+use mf_stats::PowerLawFit;
+use mf_stats::coverage::{Case, Statistic, TRIALS, log_spreads, simulate_difference};
+use mf_stats::fit::{INTERVAL_METHOD, difference_interval};
 use mf_stats::mf_core::config::StepRule;
-use mf_stats::verdict::{
-    ESCAPE_LEVEL, HEALED_EXPONENT, Measured, Verdict, equal_exponents_verdict,
-};
+use mf_stats::verdict::{ESCAPE_LEVEL, HEALED_EXPONENT, Measured, Verdict, difference_verdict};
 
 /// The figure.
 pub const SPEC: FigureSpec = FigureSpec {
     name: "scaling-dim",
-    description: "The trained loss against n in d = 5, 10 and 25 (RBF, exact gradient flow, implicit rule; d = 5: t = 10⁸, scan exact-d5-long; d = 10: t = 10⁸; d = 25: t = 10⁷, tol 10⁻⁴). The RBF width σ is a field of each scan (`sigma`, null: σ = R/2); it is chosen per d from the σ scan of figure rbf-width (the σ/R with the lowest relative loss at a fixed time) and stated in each row's settings. Top, per d: band = end-of-run relative loss ℓ_n(t_end)/C_f, replica mean and min–max range; circles = the widths that have left the mean-field curve and enter the fit (every replica stationary, or a mean end loss above the next wider width's by more than 2 combined standard errors); triangles beside each width = the mean polished loss (a bound, not a point of the flow); dashed line in the same colour = the power law fitted over the circles; grey dashed: the guide n⁻². Bottom (when some width escapes): the plateau escape time, the first recorded time at which the replica-mean relative loss falls below 0.5, against n for each d. Claims: per d the exponent of the loss against −2 and whether the widest width has learned (relative loss ≤ 0.05); dimension independence as the pairwise differences β_d − β_d′, each with the interval of independent bootstraps, against 0.",
+    description: "The trained loss against n in d = 5, 10 and 25 (RBF, exact gradient flow, implicit rule; d = 5: t = 10⁸, scan exact-d5-long; d = 10: t = 10⁸; d = 25: t = 10⁷, tol 10⁻⁴). The RBF width σ is a field of each scan (`sigma`, null: σ = R/2); it is chosen per d from the σ scan of figure rbf-width (the σ/R with the lowest relative loss at a fixed time) and stated in each row's settings. Top, per d: markers = end-of-run relative loss ℓ_n(t_end)/C_f, mean over the distinct end states of each width with bars from the smallest to the largest; triangles at each width = the mean polished loss (a bound, not a point of the flow); dashed line in the same colour = the power law fitted over the widths that have left the mean-field curve and over which the local slopes agree (legend: the widths of the fit), drawn across every width; grey dashed: the guide n⁻². Bottom (when some width escapes): the plateau escape time, the first recorded time at which the replica-mean relative loss falls below 0.5, against n for each d. Claims: per d the exponent of the loss against −2 (judged only on three or more widths over which the curve is a power law) and whether the widest width has learned (relative loss ≤ 0.05); dimension independence as the pairwise differences β_d − β_d′ against 0, with the t interval of the difference (Welch–Satterthwaite over both scans), judged only when both exponents are.",
     quick: || {
         vec![
             exact_d5_long(true),
@@ -62,27 +62,32 @@ fn difference_claim(a: (&ScanData, &LossScaling), b: (&ScanData, &LossScaling)) 
     let (da, sa) = a;
     let (db, sb) = b;
     let (ka, kb) = (da.cfg.base.dim, db.cfg.base.dim);
-    let (measured, verdict, widths) = match (&sa.fit, &sb.fit) {
-        (Some((fa, xa)), Some((fb, xb))) => {
-            let i = difference_interval(xa, xb, da.cfg.level);
-            let m = match i {
-                Some(i) => Measured::with_interval(fa.beta - fb.beta, i),
-                None => Measured::value(fa.beta - fb.beta),
+    let (measured, verdict, basis) = match (&sa.fit, &sb.fit) {
+        (Some(fa), Some(fb)) => {
+            let (value, i) = difference_interval(fa, fb, da.cfg.level);
+            let cov = |f: &PowerLawFit, s: &LossScaling| Case {
+                widths: f.widths.clone(),
+                replicas: f.replicas.clone(),
+                spread: log_spreads(&s.samples(&f.widths, false)),
+                beta: f.beta,
+                statistic: Statistic::Mean,
             };
+            let coverage = simulate_difference(
+                &cov(fa, sa),
+                &cov(fb, sb),
+                TRIALS,
+                da.cfg.level,
+                coverage_seed(&format!("{}-{}/difference", da.label, db.label)),
+            );
             (
-                m,
-                equal_exponents_verdict(i),
-                format!(
-                    "β_{ka} = {} [{}, {}] over n ∈ {:?}, β_{kb} = {} [{}, {}] over n ∈ {:?}",
-                    num(fa.beta),
-                    num(fa.beta_interval[0]),
-                    num(fa.beta_interval[1]),
-                    sa.used,
-                    num(fb.beta),
-                    num(fb.beta_interval[0]),
-                    num(fb.beta_interval[1]),
-                    sb.used
-                ),
+                Measured::with_interval(value, i),
+                difference_verdict((&format!("d = {ka}"), fa), (&format!("d = {kb}"), fb), i),
+                Basis {
+                    widths: vec![fa.widths.clone(), fb.widths.clone()],
+                    replicas: vec![fa.replicas.clone(), fb.replicas.clone()],
+                    interval_method: INTERVAL_METHOD.into(),
+                    coverage: Some(coverage),
+                },
             )
         }
         _ => {
@@ -96,24 +101,29 @@ fn difference_claim(a: (&ScanData, &LossScaling), b: (&ScanData, &LossScaling)) 
                 Verdict::not_resolved(format!(
                     "the exponent of d = {missing:?} is not measured (see its row): fewer than two widths have left the mean-field curve"
                 )),
-                "at least one exponent not measured".into(),
+                Basis::default(),
             )
         }
     };
+    let coverage = basis
+        .coverage
+        .map(|c| format!("; the interval covered the true difference in {} of lognormal replicas at the observed spreads with these widths and replicas", c.text()))
+        .unwrap_or_default();
     Claim {
         figure: SPEC.name,
         claim: format!("the loss exponent does not depend on the dimension: d = {ka} vs d = {kb}"),
         prediction:
             "β_d − β_d′ = 0 (the paper: the error scaling holds \"universally\", whatever d)".into(),
         quantity: format!(
-            "β_{ka} − β_{kb} of the end-of-run relative loss (each fitted over its own widths that have left the mean-field curve); 95 % percentile interval of the difference of the two scans' independent bootstrap draws (paired by index){}{}; {widths}",
-            replica_caveat(da.cfg.replicas),
-            replica_caveat(db.cfg.replicas)
+            "β_{ka} − β_{kb} of the end-of-run relative loss, each fitted over its own power-law range of the widths that have left the mean-field curve (judged only when both are exponents: three widths or more, a power law over them); t interval of the difference with Welch–Satterthwaite degrees of freedom over both scans{coverage}; d = {ka}: {}; d = {kb}: {}",
+            fit_text(sa.fit.as_ref()),
+            fit_text(sb.fit.as_ref())
         ),
         measured,
         settings: format!("{}; {}", settings(da), settings(db)),
         verdict,
         note: "a difference of loss exponents, so the same for error exponents (halved)".into(),
+        basis,
     }
 }
 
@@ -157,16 +167,10 @@ fn build(ds: &[ScanData]) -> Result<FigureOutput> {
             ));
         }
     }
-    // one grey key for the circles and the triangles of every d
+    // one grey key for the triangles of every d
     series.push(Series {
-        label: "widths in the fit (left the mean-field curve)".into(),
-        style: Style::Markers,
-        color: Some(GREY),
-        ..Series::default()
-    });
-    series.push(Series {
-        label: "polished, beside each width (bar: min–max)".into(),
-        style: Style::EdgeMarkers,
+        label: "polished, at its own n (bar: min–max)".into(),
+        style: Style::Triangles,
         color: Some(GREY),
         ..Series::default()
     });

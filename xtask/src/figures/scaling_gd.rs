@@ -12,7 +12,7 @@ use mf_stats::verdict::HEALED_EXPONENT;
 /// The figure.
 pub const SPEC: FigureSpec = FigureSpec {
     name: "scaling-gd",
-    description: "The trained loss against n for long runs of the exact population gradient flow (RBF, d = 5, scan exact-d5-long, shared with long-time: t = 10⁸ with the implicit rule). Band: the end-of-run relative loss ℓ_n(t_end)/C_f, replica mean with the min–max range; circles: the widths that have left the mean-field curve ℓ_∞(t) and enter the fit (every replica stationary, or a mean end loss above the next wider width's by more than 2 combined standard errors); triangles beside each width: the mean polished loss (a second-order descent from the flow's final state; a bound at or below lim ℓ_n(t), not a point of the flow; bars min–max); dashed line: the power law fitted over the circles (weighted log–log least squares, 95 % bootstrap interval over replicas); grey dashed: the guide n⁻² (error O(n⁻¹)). Claims: the exponent of the loss against −2, and that the widest width has learned (relative loss ≤ 0.05).",
+    description: "The trained loss against n for long runs of the exact population gradient flow (RBF, d = 5, scan exact-d5-long, shared with long-time: t = 10⁸ with the implicit rule). Markers: the end-of-run relative loss ℓ_n(t_end)/C_f, mean over the distinct end states of each width (replicas that end in the same state counted once), bars from the smallest to the largest; triangles at each width: the mean polished loss (a second-order descent from the flow's final state; a bound at or below lim ℓ_n(t), not a point of the flow; bars min–max); dashed line: the power law fitted over the widths that have left the mean-field curve ℓ_∞(t) (every end state stationary, or a mean end loss above the next wider width's by more than 2 combined standard errors) and over which the local slopes agree (the narrowest dropped while at least three remain and they do not), drawn across every width, its legend naming the widths of the fit (least squares on log–log axes; 95 % t interval from the jackknife over replicas, Welch–Satterthwaite degrees of freedom); grey dashed: the guide n⁻² (error O(n⁻¹)). Claims: the exponent of the loss against −2 — judged only on three or more widths over which the curve is a power law — and that the widest width has learned (relative loss ≤ 0.05).",
     quick: || vec![exact_d5_long(true)],
     full: || vec![exact_d5_long(false)],
     build,
@@ -21,7 +21,13 @@ pub const SPEC: FigureSpec = FigureSpec {
 fn build(data: &[ScanData]) -> Result<FigureOutput> {
     let d = first(SPEC.name, data)?;
     let s = loss_scaling(d);
-    let mut series = loss_series(&s, "replica mean (band: min–max)", "", 0, true);
+    let mut series = loss_series(
+        &s,
+        "mean over the distinct end states (bars: min–max)",
+        "",
+        0,
+        true,
+    );
     series.extend(guide(&s, HEALED_EXPONENT, "guide n^-2"));
     Ok(FigureOutput {
         figure: Figure {

@@ -1,24 +1,34 @@
-//! The end state of a run: stationary, diverging or still running — decided from the last
-//! trace rows and, in exact mode, the Hessian. Each threshold is a named constant.
+//! The end state of a run: stationary, diverging or still running — decided from the trace
+//! of the run (its last decade of time) and, in exact mode, the Hessian at the end. Each
+//! threshold is a named constant.
 //!
-//! - **stationary**: the RMS velocity component is small, ‖v‖ ≤ [`STATIONARY_GRAD`] · √(N C_f)
-//!   (N = n(q + 1) parameters; v = −n∇ℓ in mean-field units), the Hessian H = n∇²ℓ is
-//!   positive semi-definite within round-off, λ_min(H) ≥ −[`PSD_ROUNDOFF`] · max|λ(H)|, and the
-//!   gradient is small in the Newton norm too: the decrease a Newton step predicts,
-//!   δ = ½ gᵀ(∇²ℓ)⁻¹g = (1/2n) Σ_k (q_kᵀv)² / max(λ_k, [`PSD_ROUNDOFF`] max|λ|) (q_k, λ_k the
-//!   eigenpairs of H), is at most [`STATIONARY_DECREASE`] · ℓ. The last condition matters: the
-//!   exact loss is so flat along some directions (λ_k down to 10⁻⁹ max|λ|) that a tiny
-//!   Euclidean gradient can still leave a Newton step lowering the loss several-fold — the flow
-//!   would need t ~ 1/λ_k to get there. Needs the Hessian (exact mode).
+//! - **stationary**: the end point is a minimiser by the local tests *and* the trajectory has
+//!   stopped moving.
+//!   - Local: the RMS velocity component is small, ‖v‖ ≤ [`STATIONARY_GRAD`] · √(N C_f)
+//!     (N = n(q + 1) parameters; v = −n∇ℓ in mean-field units), the Hessian H = n∇²ℓ is
+//!     positive semi-definite within round-off, λ_min(H) ≥ −[`PSD_ROUNDOFF`] · max|λ(H)|, and
+//!     the gradient is small in the Newton norm too: the decrease a Newton step predicts,
+//!     δ = ½ gᵀ(∇²ℓ)⁻¹g = (1/2n) Σ_k (q_kᵀv)² / max(λ_k, [`PSD_ROUNDOFF`] max|λ|) (q_k, λ_k the
+//!     eigenpairs of H), is at most [`STATIONARY_DECREASE`] · ℓ. Needs the Hessian (exact mode).
+//!   - Trajectory: over the last decade of time, t ∈ [t_end/10, t_end] (at least [`MIN_ROWS`]
+//!     evaluations), the loss fell by less than [`STATIONARY_DECADE_FALL`] = 1 % (relative) and
+//!     max|c_i| did not grow like a power of t (its log–log slope over the decade is below
+//!     [`MIN_CHARGE_EXPONENT`]). The local tests alone are not enough: the exact loss is so
+//!     flat along some directions that a state with a tiny gradient and a positive Hessian
+//!     still falls 53–62 % per decade, its charges growing like t^0.3 (d = 5, n = 16 at
+//!     t = 10⁸): a slow, non-local descent that only the trajectory shows.
 //! - **diverging**: at a late time, t_end ≥ [`MIN_LATE_TIME`] (before that the flow is in its
 //!   relaxation, where growing charges are the transient of learning: at d = 5 every width
-//!   leaves the mean-field curve by t ≈ 10⁴), over the last decade of time, t ∈ [t_end/10,
-//!   t_end] (at least [`MIN_ROWS`] evaluations), the loss fell by more than [`FALLING_LOSS`]
-//!   (relative) while max|c_i| grew at every evaluation like a power of t: the log–log slope
+//!   leaves the mean-field curve by t ≈ 10⁴), over the last decade of time (at least
+//!   [`MIN_ROWS`] evaluations), the loss fell by more than [`FALLING_LOSS`] (relative) while
+//!   max|c_i| grew at every evaluation like a power of t: the log–log slope
 //!   b = Δ ln max|c| / Δ ln t is at least [`MIN_CHARGE_EXPONENT`] over the decade and its
 //!   second half keeps at least [`POWER_LAW_KEEP`] of the first half's slope (a power law, not
 //!   a saturation).
 //! - **running**: neither.
+//!
+//! [`reclassify`] applies the rule again to the trace and end diagnostics stored with a run
+//! (scan cells computed under an earlier rule read as the current rule classifies them).
 
 use crate::output::{EndState, TraceRow};
 
@@ -82,29 +92,38 @@ pub fn end_state(
     curvature: Option<Curvature>,
 ) -> (EndState, String) {
     let grad_tol = STATIONARY_GRAD * (params as f64 * cf).sqrt();
-    if let Some(c) = curvature
-        && grad_norm <= grad_tol
-        && c.min_eigenvalue >= -PSD_ROUNDOFF * c.max_abs_eigenvalue
-        && c.newton_decrease <= STATIONARY_DECREASE * loss
-    {
+    let local = curvature.is_some_and(|c| {
+        grad_norm <= grad_tol
+            && c.min_eigenvalue >= -PSD_ROUNDOFF * c.max_abs_eigenvalue
+            && c.newton_decrease <= STATIONARY_DECREASE * loss
+    });
+    let settled = settled(trace);
+    if local && let Ok(trajectory) = &settled {
+        let c = curvature.expect("local tests need the Hessian");
         return (
             EndState::Stationary,
             format!(
-                "‖v‖ = {grad_norm:.3e} ≤ {grad_tol:.3e}, λ_min(H) = {:.3e} ≥ −{PSD_ROUNDOFF:e}·{:.3e}, Newton decrease δ/ℓ = {:.3e} ≤ {STATIONARY_DECREASE:e}",
+                "‖v‖ = {grad_norm:.3e} ≤ {grad_tol:.3e}, λ_min(H) = {:.3e} ≥ −{PSD_ROUNDOFF:e}·{:.3e}, Newton decrease δ/ℓ = {:.3e} ≤ {STATIONARY_DECREASE:e}; {trajectory}",
                 c.min_eigenvalue,
                 c.max_abs_eigenvalue,
                 c.newton_decrease / loss
             ),
         );
     }
-    let stationary_miss = match curvature {
+    let local_text = match curvature {
         Some(c) => format!(
-            "not stationary (‖v‖ = {grad_norm:.3e} vs {grad_tol:.3e}, λ_min(H) = {:.3e}, max|λ| = {:.3e}, Newton decrease δ/ℓ = {:.3e} vs {STATIONARY_DECREASE:e})",
+            "‖v‖ = {grad_norm:.3e} vs {grad_tol:.3e}, λ_min(H) = {:.3e}, max|λ| = {:.3e}, Newton decrease δ/ℓ = {:.3e} vs {STATIONARY_DECREASE:e}",
             c.min_eigenvalue,
             c.max_abs_eigenvalue,
             c.newton_decrease / loss
         ),
-        None => format!("not stationary (no Hessian; ‖v‖ = {grad_norm:.3e})"),
+        None => format!("no Hessian; ‖v‖ = {grad_norm:.3e}"),
+    };
+    let stationary_miss = match (&settled, local) {
+        (Err(why), true) => format!(
+            "not stationary: the local tests pass ({local_text}) but the trajectory has not settled: {why}"
+        ),
+        _ => format!("not stationary ({local_text})"),
     };
     match diverging(trace) {
         Ok(why) => (EndState::Diverging, format!("{why}; {stationary_miss}")),
@@ -112,17 +131,16 @@ pub fn end_state(
     }
 }
 
-/// The divergence test of the module docs: Ok(reason) when diverging, Err(reason) otherwise.
-fn diverging(trace: &[TraceRow]) -> Result<String, String> {
+/// Largest relative fall of the loss over the last decade of time of a stationary run.
+pub const STATIONARY_DECADE_FALL: f64 = 0.01;
+
+/// The rows of the last decade of time, [t_end/10, t_end], with a recorded max|c|: (t, ℓ,
+/// max|c|); Err when fewer than [`MIN_ROWS`].
+fn last_decade(trace: &[TraceRow]) -> Result<Vec<(f64, f64, f64)>, String> {
     let Some(last) = trace.last() else {
         return Err("no evaluations".into());
     };
     let t_end = last.time;
-    if t_end < MIN_LATE_TIME {
-        return Err(format!(
-            "t = {t_end} < {MIN_LATE_TIME:e}: still relaxing, too early to tell"
-        ));
-    }
     let rows: Vec<(f64, f64, f64)> = trace
         .iter()
         .filter(|r| r.time >= t_end / 10.0 && r.time > 0.0)
@@ -130,10 +148,85 @@ fn diverging(trace: &[TraceRow]) -> Result<String, String> {
         .collect();
     if rows.len() < MIN_ROWS {
         return Err(format!(
-            "{} evaluations in the last decade (need {MIN_ROWS})",
+            "{} evaluations in the last decade of time (need {MIN_ROWS})",
             rows.len()
         ));
     }
+    Ok(rows)
+}
+
+/// The log–log slope of max|c| against t between two rows (0 when max|c| is 0 at both).
+fn charge_slope(a: (f64, f64, f64), b: (f64, f64, f64)) -> f64 {
+    if a.2 <= 0.0 && b.2 <= 0.0 {
+        return 0.0;
+    }
+    (b.2 / a.2).ln() / (b.0 / a.0).ln()
+}
+
+/// The trajectory test of a stationary end (module docs): Ok(what it saw) when over the last
+/// decade the loss fell by less than [`STATIONARY_DECADE_FALL`] and max|c| grew slower than
+/// t^[`MIN_CHARGE_EXPONENT`]; Err(why not) otherwise.
+fn settled(trace: &[TraceRow]) -> Result<String, String> {
+    let rows = last_decade(trace)?;
+    let (first, end) = (rows[0], rows[rows.len() - 1]);
+    let fall = (first.1 - end.1) / first.1;
+    let b = charge_slope(first, end);
+    if fall.is_nan() || fall >= STATIONARY_DECADE_FALL {
+        return Err(format!(
+            "the loss fell by {:.1} % over t ∈ [{:.3e}, {:.3e}] (≥ {} %)",
+            100.0 * fall,
+            first.0,
+            end.0,
+            100.0 * STATIONARY_DECADE_FALL
+        ));
+    }
+    if b.is_nan() || b >= MIN_CHARGE_EXPONENT {
+        return Err(format!(
+            "max|c| grew like t^{b:.3} over the last decade (≥ t^{MIN_CHARGE_EXPONENT})"
+        ));
+    }
+    Ok(format!(
+        "over the last decade the loss fell by {:.2} % and max|c| grew like t^{b:.3}",
+        100.0 * fall
+    ))
+}
+
+/// The end state of a stored run by the current rule: its trace, the end diagnostics written
+/// with it (‖v‖ and the Hessian's numbers), its parameter count N and C_f. The end loss is the
+/// trace's last test loss (the diagnostics are computed right after the last evaluation).
+pub fn reclassify(
+    trace: &[TraceRow],
+    end: &crate::output::EndDiagnostics,
+    params: usize,
+    cf: f64,
+) -> (EndState, String) {
+    let loss = trace.last().map_or(f64::NAN, |r| r.test_loss);
+    let curvature = match (
+        end.hessian_min_eigenvalue,
+        end.hessian_max_abs_eigenvalue,
+        end.newton_decrease,
+    ) {
+        (Some(min_eigenvalue), Some(max_abs_eigenvalue), Some(newton_decrease)) => {
+            Some(Curvature {
+                min_eigenvalue,
+                max_abs_eigenvalue,
+                newton_decrease,
+            })
+        }
+        _ => None,
+    };
+    end_state(trace, end.grad_norm, params, cf, loss, curvature)
+}
+
+/// The divergence test of the module docs: Ok(reason) when diverging, Err(reason) otherwise.
+fn diverging(trace: &[TraceRow]) -> Result<String, String> {
+    let t_end = trace.last().map_or(0.0, |r| r.time);
+    if t_end < MIN_LATE_TIME {
+        return Err(format!(
+            "t = {t_end} < {MIN_LATE_TIME:e}: still relaxing, too early to tell"
+        ));
+    }
+    let rows = last_decade(trace)?;
     let (first, end) = (rows[0], rows[rows.len() - 1]);
     let fall = (first.1 - end.1) / first.1;
     if fall.is_nan() || fall <= FALLING_LOSS {
@@ -145,8 +238,7 @@ fn diverging(trace: &[TraceRow]) -> Result<String, String> {
     if rows.windows(2).any(|w| w[1].2 < w[0].2) || first.2 <= 0.0 {
         return Err("max|c| did not grow at every evaluation of the last decade".into());
     }
-    let slope = |a: (f64, f64, f64), b: (f64, f64, f64)| (b.2 / a.2).ln() / (b.0 / a.0).ln();
-    let b = slope(first, end);
+    let b = charge_slope(first, end);
     let mid_t = (first.0 * end.0).sqrt();
     let mid = rows
         .iter()
@@ -159,7 +251,7 @@ fn diverging(trace: &[TraceRow]) -> Result<String, String> {
         })
         .expect("rows");
     let (b1, b2) = if mid.0 > first.0 && mid.0 < end.0 {
-        (slope(first, mid), slope(mid, end))
+        (charge_slope(first, mid), charge_slope(mid, end))
     } else {
         (b, b)
     };
@@ -242,6 +334,76 @@ mod tests {
         assert_eq!(st(0.5 * tol, curv(0.0, 1.0, 1.01 * d)), EndState::Running);
         // no Hessian: never stationary
         assert_ne!(st(0.0, None), EndState::Stationary);
+    }
+
+    #[test]
+    fn stationary_also_needs_a_settled_trajectory_on_both_sides_of_each_threshold() {
+        // every local test passes; the trajectory decides
+        let (n, cf, loss) = (100, 4.0, 0.5);
+        let psd = curv(0.0, 1.0, 0.0);
+        let st = |tr: &[TraceRow]| end_state(tr, 0.0, n, cf, loss, psd);
+        // loss ∝ t^-a falls by 1 − 10^-a over a decade: the 1 % threshold at a = −log10(0.99)
+        let a_edge = -(1.0 - STATIONARY_DECADE_FALL).log10();
+        assert_eq!(st(&trace(0.98 * a_edge, |_| 1.0)).0, EndState::Stationary);
+        let (state, why) = st(&trace(1.02 * a_edge, |_| 1.0));
+        assert_eq!(state, EndState::Running);
+        assert!(
+            why.contains("local tests pass") && why.contains("the loss fell"),
+            "{why}"
+        );
+        // charges growing like t^b: the threshold MIN_CHARGE_EXPONENT
+        let c = |b: f64| move |t: f64| t.powf(b);
+        assert_eq!(
+            st(&trace(0.0, c(0.98 * MIN_CHARGE_EXPONENT))).0,
+            EndState::Stationary
+        );
+        let (state, why) = st(&trace(0.0, c(1.02 * MIN_CHARGE_EXPONENT)));
+        assert_eq!(state, EndState::Running);
+        assert!(why.contains("max|c| grew like t^0.051"), "{why}");
+        // the d = 5, n = 16 picture: a 55 % fall per decade and |c| ∝ t^0.33 at t = 10⁸ with
+        // every local test passing is diverging, not stationary
+        let tr: Vec<TraceRow> = (0..=32)
+            .map(|k| {
+                let t = 10f64.powf(k as f64 / 4.0);
+                row(t, 0.05 * t.powf(-0.35), 3.0 * t.powf(0.33))
+            })
+            .collect();
+        assert_eq!(st(&tr).0, EndState::Diverging);
+        // too few evaluations in the last decade: not stationary
+        let sparse = vec![row(1.0, 1.0, 1.0), row(1e3, 1.0, 1.0), row(1e6, 1.0, 1.0)];
+        let (state, why) = st(&sparse);
+        assert_eq!(state, EndState::Running);
+        assert!(why.contains("1 evaluations in the last decade"), "{why}");
+        // a network with all charges zero has slope 0, not NaN
+        assert_eq!(st(&trace(0.0, |_| 0.0)).0, EndState::Stationary);
+    }
+
+    #[test]
+    fn reclassify_is_the_rule_on_the_stored_numbers() {
+        let tr = trace(0.7, |t| t.powf(0.3));
+        let end = crate::output::EndDiagnostics {
+            grad_norm: 1e-9,
+            max_abs_c: 1.0,
+            min_pair_distance: 1.0,
+            hessian_min_eigenvalue: Some(0.0),
+            hessian_max_abs_eigenvalue: Some(1.0),
+            newton_decrease: Some(0.0),
+            end_state: EndState::Stationary,
+            end_state_reason: "an earlier rule".into(),
+        };
+        let loss = tr.last().unwrap().test_loss;
+        let want = end_state(&tr, 1e-9, 10, 1.0, loss, curv(0.0, 1.0, 0.0));
+        assert_eq!(reclassify(&tr, &end, 10, 1.0), want);
+        assert_eq!(want.0, EndState::Diverging);
+        // no Hessian stored (sampled modes): never stationary
+        let flat = trace(0.0, |_| 1.0);
+        let sampled = crate::output::EndDiagnostics {
+            hessian_min_eigenvalue: None,
+            hessian_max_abs_eigenvalue: None,
+            newton_decrease: None,
+            ..end
+        };
+        assert_eq!(reclassify(&flat, &sampled, 10, 1.0).0, EndState::Running);
     }
 
     #[test]

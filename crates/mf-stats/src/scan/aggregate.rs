@@ -1,16 +1,16 @@
 //! From cells to statistics: fluctuation fields per width and time, the fitted values per width
 //! and the power-law fits.
 //!
-//! The bootstrap draws of each aggregate come from their own jump of the probe stream of the
-//! base seed (1: loss intervals of `fluctuations.csv`, 2: fits of losses, 3: the fit of the
-//! final variance), so every interval is a function of the cells alone.
+//! Every interval is a t interval (the mean loss of `fluctuations.csv`: R − 1 degrees of freedom;
+//! the fits: jackknife and Welch–Satterthwaite, [`crate::fit`]), a function of the cells alone
+//! with no random draws.
 
 use super::cells::{CellResult, read_cell};
 use super::config::{FitQuantity, ScanConfig};
-use crate::estimators::{bootstrap_mean_interval, fluctuation, lln_distance, mean_se};
-use crate::fit::{PowerLawFit, fit_power_law};
+use crate::estimators::{fluctuation, lln_distance, mean_se};
+use crate::fit::{PowerLawFit, WidthPoint, fit_points, fit_power_law};
+use crate::inference::{jackknife, log_mean_interval};
 use mf_core::PointSet;
-use mf_core::streams::{Purpose, stream};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -64,8 +64,6 @@ pub fn fluctuation_rows(
     groups: &[(usize, Vec<CellResult>)],
     probe: &PointSet,
 ) -> Vec<FluctuationRow> {
-    let mut rng = stream(cfg.base.seed, 0, Purpose::Probe);
-    rng.jump_ce(1, 64);
     let mut rows = Vec::new();
     // per width: its rows and the mean field f̄_n at each of their times
     type WidthRows = (usize, Vec<FluctuationRow>, Vec<Vec<f64>>);
@@ -93,7 +91,7 @@ pub fn fluctuation_rows(
                 .map(|c| c.trace[ti].relative_test_loss)
                 .collect();
             let (m, se) = mean_se(&losses);
-            let ci = bootstrap_mean_interval(&losses, cfg.bootstrap, cfg.level, &mut rng);
+            let ci = log_mean_interval(&losses, cfg.level).unwrap_or((f64::NAN, f64::NAN));
             wrows.push(FluctuationRow {
                 n: *n,
                 step: (time / cfg.base.dt).round() as u64,
@@ -164,7 +162,7 @@ pub fn fit_samples(
 /// `None` for fewer than two cells or a cell without probe outputs.
 ///
 /// The one computation of this quantity: the per-width data of `fit.json`
-/// ([`fit_samples`]) and the fit with its bootstrap ([`fit_final_variance`]) both use it.
+/// ([`fit_samples`]) and the fit with its jackknife ([`fit_final_variance`]) both use it.
 pub fn final_variance(cells: &[&CellResult], probe: &PointSet, width: usize) -> Option<f64> {
     if cells.len() < 2 {
         return None;
@@ -176,66 +174,46 @@ pub fn final_variance(cells: &[&CellResult], probe: &PointSet, width: usize) -> 
     Some(0.5 * fluctuation(&outs, probe.y(), width).n_var / width as f64)
 }
 
-/// Power-law fit of the final variance part (one value per width, unweighted on log–log axes)
-/// with a bootstrap over replicas: each resample redraws the replicas of every width.
+/// Power-law fit of the final variance part over the widths of the scan's fit range with at
+/// least three replicas: per width the delete-one jackknife over replicas of its log
+/// ([`crate::fit::jackknife_points`]), then the fit and t interval of [`crate::fit`].
 pub fn fit_final_variance(
     cfg: &ScanConfig,
     groups: &[(usize, Vec<CellResult>)],
     probe: &PointSet,
 ) -> Option<PowerLawFit> {
-    use rand::RngExt;
-    let used: Vec<&(usize, Vec<CellResult>)> = groups
+    fit_points(&final_variance_points(cfg, groups, probe), cfg.level)
+}
+
+/// The per-width points (log of [`final_variance`], jackknife over replicas) of the widths in
+/// the scan's fit range.
+pub fn final_variance_points(
+    cfg: &ScanConfig,
+    groups: &[(usize, Vec<CellResult>)],
+    probe: &PointSet,
+) -> Vec<WidthPoint> {
+    let used: Vec<(usize, Vec<&CellResult>)> = groups
         .iter()
-        .filter(|(n, c)| c.len() >= 2 && cfg.fit_range.is_none_or(|(lo, hi)| *n >= lo && *n <= hi))
+        .filter(|(n, _)| cfg.fit_range.is_none_or(|(lo, hi)| *n >= lo && *n <= hi))
+        .map(|(n, c)| (*n, c.iter().collect()))
         .collect();
-    if used.len() < 2 {
-        return None;
-    }
-    let line = |vals: &[(usize, f64)]| -> Option<(f64, f64, f64)> {
-        if vals.iter().any(|(_, v)| v.is_nan() || *v <= 0.0) {
-            return None;
-        }
-        let x: Vec<f64> = vals.iter().map(|(n, _)| (*n as f64).ln()).collect();
-        let y: Vec<f64> = vals.iter().map(|(_, v)| v.ln()).collect();
-        Some(crate::fit::weighted_line(&x, &y, &vec![1.0; x.len()]))
-    };
-    let point = |(n, cells): &&(usize, Vec<CellResult>)| -> Option<(usize, f64)> {
-        let refs: Vec<&CellResult> = cells.iter().collect();
-        Some((*n, final_variance(&refs, probe, *n)?))
-    };
-    let vals: Vec<(usize, f64)> = used.iter().map(point).collect::<Option<_>>()?;
-    let (beta, intercept, se) = line(&vals)?;
-    let mut rng = stream(cfg.base.seed, 0, Purpose::Probe);
-    rng.jump_ce(3, 64);
-    let mut betas = Vec::with_capacity(cfg.bootstrap);
-    for _ in 0..cfg.bootstrap {
-        let res: Option<Vec<(usize, f64)>> = used
-            .iter()
-            .map(|(n, cells)| {
-                let pick: Vec<&CellResult> = (0..cells.len())
-                    .map(|_| &cells[rng.random_range(0..cells.len())])
-                    .collect();
-                Some((*n, final_variance(&pick, probe, *n)?))
-            })
-            .collect();
-        if let Some((b, _, _)) = res.as_deref().and_then(line) {
-            betas.push(b);
+    let mut points = Vec::new();
+    for (n, cells) in &used {
+        let stat = |pick: &[&&CellResult]| -> Option<f64> {
+            let refs: Vec<&CellResult> = pick.iter().map(|c| **c).collect();
+            final_variance(&refs, probe, *n)
+                .filter(|v| *v > 0.0)
+                .map(f64::ln)
+        };
+        if let Some(estimate) = jackknife(cells, stat) {
+            points.push(WidthPoint {
+                n: *n,
+                replicas: cells.len(),
+                estimate,
+            });
         }
     }
-    let (lo, hi) = if betas.is_empty() {
-        (f64::NAN, f64::NAN)
-    } else {
-        crate::estimators::percentile_interval(&mut betas, cfg.level)
-    };
-    Some(PowerLawFit {
-        beta,
-        beta_interval: [lo, hi],
-        beta_se: se,
-        prefactor: intercept.exp(),
-        fit_range: [used[0].0, used[used.len() - 1].0],
-        points: used.len(),
-        level: cfg.level,
-    })
+    points
 }
 
 /// Per width: (n, mean, SE, number of values) of a fitted quantity.
@@ -258,9 +236,7 @@ pub fn fit_groups(
     let fit = if cfg.quantity == FitQuantity::FinalVariance {
         fit_final_variance(cfg, groups, probe)
     } else {
-        let mut rng = stream(cfg.base.seed, 0, Purpose::Probe);
-        rng.jump_ce(2, 64);
-        fit_power_law(&samples, cfg.fit_range, cfg.bootstrap, cfg.level, &mut rng)
+        fit_power_law(&samples, cfg.fit_range, cfg.level)
     };
     (fit, data)
 }

@@ -4,6 +4,11 @@
 //! digits) of the compact JSON of c. A file is valid when it parses, its hash matches and it
 //! is the cell asked for; anything else (missing, half-written, damaged) counts as absent, so a
 //! rerun redoes it. Files are written atomically.
+//!
+//! A cell's end state is derived data: on reading, it is classified again by the current rule
+//! from the cell's trace and end diagnostics ([`mf_core::train::end_state::reclassify`]), so
+//! cells computed under an earlier rule read as the current rule classifies them (the file
+//! itself is not changed).
 
 use crate::error::ScanError;
 use fnv::FnvHasher;
@@ -81,7 +86,23 @@ pub fn read_cell(dir: &Path, n: usize, replica: u64) -> Option<CellResult> {
     (checksum(payload.as_bytes()) == file.checksum
         && file.cell.n == n
         && file.cell.replica == replica)
-        .then_some(file.cell)
+        .then(|| with_current_end_state(file.cell))
+}
+
+/// `cell` with its end state classified by the current rule (module docs).
+pub fn with_current_end_state(mut cell: CellResult) -> CellResult {
+    let q = cell.final_z.first().map_or(0, Vec::len);
+    let params = cell.n * (q + 1);
+    let cf = cell
+        .trace
+        .last()
+        .map_or(f64::NAN, |r| r.test_loss / r.relative_test_loss);
+    if let Some(end) = cell.end.as_mut() {
+        let (state, reason) = mf_core::train::end_state::reclassify(&cell.trace, end, params, cf);
+        end.end_state = state;
+        end.end_state_reason = reason;
+    }
+    cell
 }
 
 /// Writes `cell` under `dir` (atomically, with its checksum).

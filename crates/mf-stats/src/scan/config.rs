@@ -43,7 +43,7 @@ pub enum FitQuantity {
     /// The relative test loss at the last recorded time.
     FinalRelativeTestLoss,
     /// ½ mean_k Var_R[f_n(x_k)] at the last recorded time: the fluctuation part of the expected
-    /// loss (one value per width; the interval comes from a bootstrap over replicas).
+    /// loss (one value per width; its interval from a jackknife over replicas).
     FinalVariance,
 }
 
@@ -76,15 +76,18 @@ pub struct ScanConfig {
     pub fit_range: Option<(usize, usize)>,
     /// What is fitted.
     pub quantity: FitQuantity,
-    /// Bootstrap resamples.
+    /// Bootstrap resamples of the intervals of earlier versions. The intervals are now t
+    /// intervals without random draws ([`crate::fit`]); the field stays so that a scan's
+    /// config, and the folder name hashed from it, do not change (`mf scan --bootstrap` is
+    /// accepted and has no effect).
     pub bootstrap: usize,
     /// Confidence level of the intervals.
     pub level: f64,
 }
 
 impl ScanConfig {
-    /// A scan of `base` over `widths` × `replicas` with 256 probe points, a fit of the final test
-    /// loss over all widths and 1000 bootstrap resamples at 95 %.
+    /// A scan of `base` over `widths` × `replicas` with 256 probe points and a fit of the final
+    /// test loss over all widths at 95 % (`bootstrap` 1000: unused, see the field).
     pub fn new(base: TrainConfig, widths: Vec<usize>, replicas: u64) -> Self {
         Self {
             base,

@@ -27,8 +27,8 @@ mod run;
 
 pub use crate::error::ScanError;
 pub use aggregate::{
-    FluctuationRow, WidthStat, final_variance, fit_final_variance, fit_groups, fit_samples,
-    fluctuation_rows, load_cells,
+    FluctuationRow, WidthStat, final_variance, final_variance_points, fit_final_variance,
+    fit_groups, fit_samples, fluctuation_rows, load_cells,
 };
 pub use cells::{CellResult, ProbeRow, cell_path, read_cell};
 pub use config::{BatchScaling, FitQuantity, ScanConfig};
