@@ -3,7 +3,6 @@
 //! each figure's [`FigureSpec`] only seed missing files. The scan builders shared by several
 //! figures are here; a figure's own builders are in its file.
 
-use crate::figures::FigureSpec;
 use anyhow::{Context, Result, bail};
 use mf_stats::mf_core::config::{DEFAULT_POLISH_TOL, Polish, StepRule};
 use mf_stats::mf_core::output::{read_json, write_json};
@@ -43,15 +42,6 @@ impl FigureConfig {
         if quick { &self.quick } else { &self.full }
     }
 
-    /// The default configuration of a figure, from its spec.
-    pub fn default_for(spec: &FigureSpec) -> Self {
-        Self {
-            name: spec.name.into(),
-            description: spec.description.into(),
-            quick: (spec.quick)(),
-            full: (spec.full)(),
-        }
-    }
 }
 
 /// Exact population gradient flow of RBF units in dimension `dim` (adaptive steps, c(0) = 0).
@@ -93,13 +83,16 @@ pub fn with_rule(mut s: ScanConfig, rule: Option<StepRule>) -> ScanConfig {
     s
 }
 
-/// Reads `dir/NAME.json` of figure `spec`, writing its default first if it is missing.
-pub fn load_or_seed(dir: &Path, spec: &FigureSpec) -> Result<FigureConfig> {
-    let name = spec.name;
+/// Reads `dir/NAME.json` of the figure `name`, writing `default()` first if it is missing.
+pub fn load_or_seed(
+    dir: &Path,
+    name: &str,
+    default: impl FnOnce() -> FigureConfig,
+) -> Result<FigureConfig> {
     let path = dir.join(format!("{name}.json"));
     if !path.exists() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        write_json(&path, &FigureConfig::default_for(spec))?;
+        write_json(&path, &default())?;
     }
     let cfg: FigureConfig = read_json(&path)?;
     if cfg.name != name {
@@ -115,4 +108,26 @@ pub fn load_or_seed(dir: &Path, spec: &FigureSpec) -> Result<FigureConfig> {
             .with_context(|| format!("{}: scan {}", path.display(), s.label))?;
     }
     Ok(cfg)
+}
+
+/// The step rule of the full-scale scan — **the one place to switch it** (then delete the
+/// configs that list `exact-d5-long` so that they are re-seeded): the stiff implicit rule
+/// (RODAS3 with the exact Hessian), whose steps grow as the flow slows down. The quick scale
+/// uses the default adaptive rule of exact mode.
+pub const FULL_STEP_RULE: Option<StepRule> = Some(StepRule::Implicit);
+
+/// Widths, replicas, final time and polish iterations of the full scale.
+const FULL: (&[usize], u64, f64, u64) = (&[8, 16, 32, 64, 128], 8, 1e8, 200);
+/// Widths, replicas, final time and polish iterations of the quick scale.
+const QUICK: (&[usize], u64, f64, u64) = (&[8, 16, 32], 3, 2000.0, 30);
+
+
+/// The long-time d = 5 scan `exact-d5-long`, shared by `lln`, `scaling-gd`, `scaling-dim`,
+/// `clt`, `fit` and this figure: exact flow, RBF, σ = R/2, 8 evaluations per decade, then the
+/// polish.
+pub fn exact_d5_long(quick: bool) -> NamedScan {
+    let (widths, replicas, time, polish) = if quick { QUICK } else { FULL };
+    let s = polished(exact(5, widths, replicas, time), polish);
+    let rule = if quick { None } else { FULL_STEP_RULE };
+    named("exact-d5-long", with_rule(s, rule))
 }

@@ -307,7 +307,7 @@ mod tests {
             settings: "synthetic, \"quoted\"".into(),
             verdict: Verdict::agrees("with n^-1, \"quoted\""),
             note: "a note, with a comma".into(),
-            basis: crate::figures::Basis {
+            basis: crate::figures::spec::Basis {
                 widths: vec![vec![8, 16, 32]],
                 replicas: vec![vec![4, 4, 3]],
                 interval_method: INTERVAL_METHOD.into(),

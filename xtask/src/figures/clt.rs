@@ -5,8 +5,8 @@ use super::common::{
     beta_measured, coverage_text, distinct_cells, fit_basis, fit_text, fit_verdict, rows_of,
     same_state_text, settings, time_text, variance_fit_coverage, widths_with_rows,
 };
-use super::long_time::exact_d5_long;
-use super::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
+use crate::configs::exact_d5_long;
+use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use crate::plot::{Figure, Series, Style};
 use anyhow::Result;
 use mf_stats::fit::{fit_points, power_law_range};

@@ -5,7 +5,7 @@ use super::common::{
     beta_measured, coverage_seed, coverage_text, fit_basis, fit_text, fit_verdict, num, settings,
     time_text, variance_fit_coverage,
 };
-use super::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use crate::configs::{NamedScan, exact, named};
 use crate::plot::{Figure, Panel, Series, Style};
 use anyhow::Result;

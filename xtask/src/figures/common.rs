@@ -4,8 +4,7 @@
 //! that have left the mean-field curve, the exponent fitted over the power-law range of them
 //! with its local slopes, sensitivity and measured coverage, their series and claims.
 
-use super::long_time::{max, mean, min, replica_stats};
-use super::{Basis, Claim, ScanData};
+use super::spec::{Basis, Claim, ScanData};
 use crate::plot::{Series, Style};
 use mf_stats::PowerLawFit;
 use mf_stats::coverage::{Case, Coverage, Statistic, TRIALS, log_spreads, simulate};
@@ -16,7 +15,7 @@ use mf_stats::fit::{
 };
 use mf_stats::inference::log_mean_interval;
 use mf_stats::mf_core::config::StepRule;
-use mf_stats::mf_core::output::EndState;
+use mf_stats::mf_core::output::{EndState, TraceRow};
 use mf_stats::mf_core::{Mode, UnitKind};
 use mf_stats::scan::{CellResult, FluctuationRow};
 use mf_stats::verdict::{
@@ -318,7 +317,7 @@ pub fn loss_scaling(d: &ScanData) -> LossScaling {
                 .iter()
                 .filter_map(|c| c.polish.as_ref().map(|p| p.polished_relative_test_loss))
                 .collect();
-            let curve: Vec<(f64, f64)> = replica_stats(cells, |r| Some(r.relative_test_loss))
+            let curve: Vec<(f64, f64)> = replica_stats(cells, 1.0, |r| Some(r.relative_test_loss))
                 .iter()
                 .map(|s| (s.0, s.1))
                 .collect();
@@ -690,4 +689,45 @@ pub fn learned_claim(figure: &'static str, d: &ScanData, s: &LossScaling, what: 
             coverage,
         },
     }
+}
+
+/// Per recorded time t ≥ `t_min` common to all replicas: (t, mean, min, max) of `value` over
+/// the replicas (times where a replica has no value are left out).
+pub fn replica_stats(
+    cells: &[CellResult],
+    t_min: f64,
+    value: impl Fn(&TraceRow) -> Option<f64>,
+) -> Vec<(f64, f64, f64, f64)> {
+    let len = cells.iter().map(|c| c.trace.len()).min().unwrap_or(0);
+    let mut out = Vec::new();
+    for i in 0..len {
+        let t = cells[0].trace[i].time;
+        if cells.iter().any(|c| c.trace[i].time != t) {
+            break;
+        }
+        if t < t_min {
+            continue;
+        }
+        let Some(v) = cells
+            .iter()
+            .map(|c| value(&c.trace[i]))
+            .collect::<Option<Vec<f64>>>()
+        else {
+            continue;
+        };
+        out.push((t, mean(&v), min(&v), max(&v)));
+    }
+    out
+}
+
+pub fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+pub fn min(v: &[f64]) -> f64 {
+    v.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+pub fn max(v: &[f64]) -> f64 {
+    v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
 }

@@ -1,8 +1,8 @@
 //! Figure 7 (`fit`): the target and the trained network along a great circle of the sphere.
 
 use super::common::settings;
-use super::long_time::exact_d5_long;
-use super::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
+use crate::configs::exact_d5_long;
+use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use crate::plot::{Figure, Series, Style};
 use anyhow::{Context, Result};
 use mf_stats::mf_core::Network;

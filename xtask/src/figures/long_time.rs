@@ -2,12 +2,11 @@
 //! relative loss and max|c_i| against t for every width, the polished minimum of each width
 //! beside the curves, and per width whether the flow reached a minimiser.
 
-use super::common::{distinct_cells, num, same_state_text, settings};
-use super::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
-use crate::configs::{NamedScan, exact, named, polished, with_rule};
+use super::common::{distinct_cells, max, mean, min, num, replica_stats, same_state_text, settings};
+use crate::configs::exact_d5_long;
+use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use crate::plot::{Figure, Panel, Series, Style};
 use anyhow::Result;
-use mf_stats::mf_core::config::StepRule;
 use mf_stats::mf_core::output::{EndState, TraceRow};
 use mf_stats::scan::CellResult;
 use mf_stats::verdict::{Measured, polish_gap_verdict, stationary_verdict};
@@ -21,73 +20,12 @@ pub const SPEC: FigureSpec = FigureSpec {
     build,
 };
 
-/// The step rule of the full-scale scan — **the one place to switch it** (then delete the
-/// configs that list `exact-d5-long` so that they are re-seeded): the stiff implicit rule
-/// (RODAS3 with the exact Hessian), whose steps grow as the flow slows down. The quick scale
-/// uses the default adaptive rule of exact mode.
-pub const FULL_STEP_RULE: Option<StepRule> = Some(StepRule::Implicit);
-
-/// Widths, replicas, final time and polish iterations of the full scale.
-const FULL: (&[usize], u64, f64, u64) = (&[8, 16, 32, 64, 128], 8, 1e8, 200);
-/// Widths, replicas, final time and polish iterations of the quick scale.
-const QUICK: (&[usize], u64, f64, u64) = (&[8, 16, 32], 3, 2000.0, 30);
-
 /// Curves start at this time (log x axis).
 const T_MIN: f64 = 1.0;
 /// The polished values are drawn at x = t_end · this factor, right of the curves.
 const EDGE_X_FACTOR: f64 = 2.0;
 /// Palette index of the grey legend key of the polished values.
 const KEY_COLOR: usize = 7;
-
-/// The long-time d = 5 scan `exact-d5-long`, shared by `lln`, `scaling-gd`, `scaling-dim`,
-/// `clt`, `fit` and this figure: exact flow, RBF, σ = R/2, 8 evaluations per decade, then the
-/// polish.
-pub fn exact_d5_long(quick: bool) -> NamedScan {
-    let (widths, replicas, time, polish) = if quick { QUICK } else { FULL };
-    let s = polished(exact(5, widths, replicas, time), polish);
-    let rule = if quick { None } else { FULL_STEP_RULE };
-    named("exact-d5-long", with_rule(s, rule))
-}
-
-/// Per recorded time t ≥ [`T_MIN`] common to all replicas: (t, mean, min, max) of `value` over
-/// the replicas (times where a replica has no value are left out).
-pub(super) fn replica_stats(
-    cells: &[CellResult],
-    value: impl Fn(&TraceRow) -> Option<f64>,
-) -> Vec<(f64, f64, f64, f64)> {
-    let len = cells.iter().map(|c| c.trace.len()).min().unwrap_or(0);
-    let mut out = Vec::new();
-    for i in 0..len {
-        let t = cells[0].trace[i].time;
-        if cells.iter().any(|c| c.trace[i].time != t) {
-            break;
-        }
-        if t < T_MIN {
-            continue;
-        }
-        let Some(v) = cells
-            .iter()
-            .map(|c| value(&c.trace[i]))
-            .collect::<Option<Vec<f64>>>()
-        else {
-            continue;
-        };
-        out.push((t, mean(&v), min(&v), max(&v)));
-    }
-    out
-}
-
-pub(super) fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len() as f64
-}
-
-pub(super) fn min(v: &[f64]) -> f64 {
-    v.iter().copied().fold(f64::INFINITY, f64::min)
-}
-
-pub(super) fn max(v: &[f64]) -> f64 {
-    v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-}
 
 /// A replica mean over time with its min–max band, in palette colour `color`.
 fn band(label: String, stats: &[(f64, f64, f64, f64)], color: usize, legend: bool) -> Series {
@@ -293,9 +231,9 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
         if cells.is_empty() {
             continue;
         }
-        let l = replica_stats(cells, |r| Some(r.relative_test_loss));
+        let l = replica_stats(cells, T_MIN, |r| Some(r.relative_test_loss));
         loss.push(band(format!("n = {n}"), &l, k, true));
-        let c = replica_stats(cells, |r| r.max_abs_c);
+        let c = replica_stats(cells, T_MIN, |r| r.max_abs_c);
         charges.push(band(format!("n = {n}"), &c, k, false));
         if let Some(p) = polish_summary(*n, cells) {
             polished.push(Series {
@@ -371,7 +309,7 @@ mod tests {
                 })
             );
         }
-        assert_eq!(f.base.step_rule, Some(StepRule::Implicit));
+        assert_eq!(f.base.step_rule, Some(mf_stats::mf_core::config::StepRule::Implicit));
         assert_eq!(q.base.step_rule, None);
     }
 
@@ -431,11 +369,11 @@ mod tests {
             ],
         );
         let cells = [a, b];
-        let l = replica_stats(&cells, |r| Some(r.relative_test_loss));
+        let l = replica_stats(&cells, T_MIN, |r| Some(r.relative_test_loss));
         let times: Vec<f64> = l.iter().map(|s| s.0).collect();
         assert_eq!(times, [1.0, 10.0, 100.0], "t ≥ 1, stops where times differ");
         assert!((l[0].1 - 0.6).abs() < 1e-15 && l[0].2 == 0.5 && l[0].3 == 0.7);
-        let c = replica_stats(&cells, |r| r.max_abs_c);
+        let c = replica_stats(&cells, T_MIN, |r| r.max_abs_c);
         let times: Vec<f64> = c.iter().map(|s| s.0).collect();
         assert_eq!(
             times,

@@ -2,7 +2,7 @@
 //! σ/R in d = 5, 10 and 25 — the small scan from which σ is chosen per d for the long runs.
 
 use super::common::{num, settings, time_text};
-use super::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use crate::configs::{NamedScan, exact, named, with_rule};
 use crate::plot::{Figure, Series, Style};
 use anyhow::Result;

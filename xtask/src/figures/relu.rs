@@ -1,7 +1,7 @@
 //! Figure 4 (`relu`): a single-hidden-layer ReLU network, final loss versus n.
 
 use super::common::{beta_claim, guide, learned_claim, loss_scaling, loss_series};
-use super::{FigureOutput, FigureSpec, ScanData, first};
+use super::spec::{FigureOutput, FigureSpec, ScanData, first};
 use crate::configs::named;
 use crate::plot::Figure;
 use anyhow::Result;

@@ -5,8 +5,8 @@ use super::common::{
     GREY, LossScaling, beta_claim, coverage_seed, fit_text, guide, learned_claim, loss_scaling,
     loss_series, settings,
 };
-use super::long_time::exact_d5_long;
-use super::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
+use crate::configs::exact_d5_long;
+use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use crate::configs::{NamedScan, exact, named, polished, with_rule};
 use crate::plot::{Figure, Panel, Series, Style};
 use anyhow::Result;

@@ -3,8 +3,8 @@
 //! left the mean-field curve.
 
 use super::common::{beta_claim, guide, learned_claim, loss_scaling, loss_series};
-use super::long_time::exact_d5_long;
-use super::{FigureOutput, FigureSpec, ScanData, first};
+use crate::configs::exact_d5_long;
+use super::spec::{FigureOutput, FigureSpec, ScanData, first};
 use crate::plot::Figure;
 use anyhow::Result;
 use mf_stats::verdict::HEALED_EXPONENT;

@@ -8,7 +8,7 @@ use super::common::{
     fit_range_rule, fit_text, fit_verdict, loss_scaling, num, scaling_verdict, settings, time_text,
     variance_fit_coverage,
 };
-use super::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use crate::configs::{NamedScan, exact, named, with_rule};
 use crate::plot::{Figure, Panel, Series, Style};
 use anyhow::Result;

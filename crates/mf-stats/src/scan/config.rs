@@ -1,7 +1,9 @@
 //! The scan configuration: base run, widths × replicas, batch scaling, what is fitted.
 
 use crate::error::ScanError;
-use mf_core::TrainConfig;
+use mf_core::faer::Par;
+use mf_core::streams::{Purpose, stream};
+use mf_core::{PointSet, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 /// Batch size growing with the width: P(n) = max(1, round(P₀ n^e)), e = 2α.
@@ -152,4 +154,15 @@ impl ScanConfig {
         }
         Ok(())
     }
+}
+
+/// The probe set of a scan: `size` points from the probe stream of the base seed, with targets.
+pub fn probe_set(cfg: &ScanConfig) -> Result<PointSet, ScanError> {
+    let model = mf_core::spin_target::SpinModel::new(cfg.base.dim, cfg.base.seed)?;
+    Ok(PointSet::sample(
+        &mf_core::SpinTarget::new(model),
+        cfg.probe_size,
+        &mut stream(cfg.base.seed, 0, Purpose::Probe),
+        Par::Seq,
+    ))
 }

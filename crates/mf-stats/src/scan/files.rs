@@ -17,8 +17,7 @@
 
 use super::aggregate::{FluctuationRow, fit_groups, fluctuation_rows, load_cells};
 use super::cells::CellResult;
-use super::config::ScanConfig;
-use super::run::probe_set;
+use super::config::{ScanConfig, probe_set};
 use crate::error::ScanError;
 use crate::fit::PowerLawFit;
 use mf_core::output::{TraceRow, write_atomic, write_json};

@@ -31,6 +31,6 @@ pub use aggregate::{
     fit_groups, fit_samples, fluctuation_rows, load_cells,
 };
 pub use cells::{CellResult, ProbeRow, cell_path, read_cell};
-pub use config::{BatchScaling, FitQuantity, ScanConfig};
+pub use config::{BatchScaling, FitQuantity, ScanConfig, probe_set};
 pub use files::{FitFile, write_aggregates};
-pub use run::{ScanReport, compute_seconds, merge, probe_set, run_cell, run_scan, shard_cells};
+pub use run::{ScanReport, compute_seconds, merge, run_cell, run_scan, shard_cells};

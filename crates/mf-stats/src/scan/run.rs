@@ -1,29 +1,17 @@
 //! Running a scan: the probe set, one cell, the cells of a shard (with resume), merging shards.
 
 use super::cells::{CellResult, ProbeRow, read_cell, write_cell};
-use super::config::ScanConfig;
+use super::config::{ScanConfig, probe_set};
 use super::files::write_aggregates;
 use crate::error::ScanError;
 use faer::Par;
 use mf_core::dynamics::{Workspace, outputs};
 use mf_core::faer;
 use mf_core::output::{read_json, write_atomic, write_json};
-use mf_core::streams::{Purpose, stream};
 use mf_core::{PointSet, Trainer};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The probe set of a scan: `size` points from the probe stream of the base seed, with targets.
-pub fn probe_set(cfg: &ScanConfig) -> Result<PointSet, ScanError> {
-    let model = mf_core::spin_target::SpinModel::new(cfg.base.dim, cfg.base.seed)?;
-    Ok(PointSet::sample(
-        &mf_core::SpinTarget::new(model),
-        cfg.probe_size,
-        &mut stream(cfg.base.seed, 0, Purpose::Probe),
-        Par::Seq,
-    ))
-}
 
 /// Runs cell (n, r) single-threaded, recording f_n on `probe` at every evaluation. A run that
 /// fails (diverges) is a [`ScanError::Cell`] naming the cell.
