@@ -41,7 +41,6 @@ impl FigureConfig {
     pub fn scans(&self, quick: bool) -> &[NamedScan] {
         if quick { &self.quick } else { &self.full }
     }
-
 }
 
 /// Exact population gradient flow of RBF units in dimension `dim` (adaptive steps, c(0) = 0).
@@ -120,7 +119,6 @@ pub const FULL_STEP_RULE: Option<StepRule> = Some(StepRule::Implicit);
 const FULL: (&[usize], u64, f64, u64) = (&[8, 16, 32, 64, 128], 8, 1e8, 200);
 /// Widths, replicas, final time and polish iterations of the quick scale.
 const QUICK: (&[usize], u64, f64, u64) = (&[8, 16, 32], 3, 2000.0, 30);
-
 
 /// The long-time d = 5 scan `exact-d5-long`, shared by `lln`, `scaling-gd`, `scaling-dim`,
 /// `clt`, `fit` and this figure: exact flow, RBF, σ = R/2, 8 evaluations per decade, then the

@@ -1,12 +1,11 @@
 //! Figure 6 (`clt`): n · Var_replicas[f_n(x)] versus time for several n, and its healing at
 //! long times.
 
-use super::common::{
-    beta_measured, coverage_text, distinct_cells, fit_basis, fit_text, fit_verdict, rows_of,
-    same_state_text, settings, time_text, variance_fit_coverage, widths_with_rows,
-};
-use crate::configs::exact_d5_long;
+use super::claims::{beta_measured, fit_basis, fit_verdict};
+use super::replicas::{distinct_cells, rows_of, variance_fit_coverage, widths_with_rows};
 use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::text::{coverage_text, fit_text, same_state_text, settings, time_text};
+use crate::configs::exact_d5_long;
 use crate::plot::{Figure, Series, Style};
 use anyhow::Result;
 use mf_stats::fit::{fit_points, power_law_range};

@@ -1,11 +1,10 @@
 //! Figure `clt-loss`: the central limit theorem in loss form at a finite time — the O(n⁻¹) bias
 //! E[ℓ_n(t)] − ℓ_∞(t), with ℓ_∞(t) extrapolated in n, and the replica variance Var_R[ℓ_n(t)].
 
-use super::common::{
-    beta_measured, coverage_seed, coverage_text, fit_basis, fit_text, fit_verdict, num, settings,
-    time_text, variance_fit_coverage,
-};
+use super::claims::{beta_measured, fit_basis, fit_verdict};
+use super::replicas::{coverage_seed, variance_fit_coverage};
 use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::text::{coverage_text, fit_text, num, settings, time_text};
 use crate::configs::{NamedScan, exact, named};
 use crate::plot::{Figure, Panel, Series, Style};
 use anyhow::Result;

@@ -1,8 +1,8 @@
 //! Figure 7 (`fit`): the target and the trained network along a great circle of the sphere.
 
-use super::common::settings;
-use crate::configs::exact_d5_long;
 use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::text::settings;
+use crate::configs::exact_d5_long;
 use crate::plot::{Figure, Series, Style};
 use anyhow::{Context, Result};
 use mf_stats::mf_core::Network;
@@ -108,7 +108,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             title: format!(
                 "Target and trained networks along a great circle (d = {}, t = {})",
                 b.dim,
-                super::common::time_text(b.steps as f64 * b.dt)
+                super::text::time_text(b.steps as f64 * b.dt)
             ),
             x_label: "angle θ on the circle x = R(cos θ e₁ + sin θ e₂)".into(),
             y_label: "f(x), f_n(x)".into(),

@@ -1,8 +1,9 @@
 //! Figure 1 (`lln`): relative test loss versus mean-field time for several widths.
 
-use super::common::{num, rows_of, settings, widths_with_rows};
-use crate::configs::exact_d5_long;
+use super::replicas::{rows_of, widths_with_rows};
 use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::text::{num, settings};
+use crate::configs::exact_d5_long;
 use crate::plot::{Figure, Series, Style};
 use anyhow::Result;
 use mf_stats::scan::FluctuationRow;

@@ -2,9 +2,10 @@
 //! relative loss and max|c_i| against t for every width, the polished minimum of each width
 //! beside the curves, and per width whether the flow reached a minimiser.
 
-use super::common::{distinct_cells, max, mean, min, num, replica_stats, same_state_text, settings};
-use crate::configs::exact_d5_long;
+use super::replicas::{distinct_cells, max, mean, min, replica_stats};
 use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::text::{num, same_state_text, settings};
+use crate::configs::exact_d5_long;
 use crate::plot::{Figure, Panel, Series, Style};
 use anyhow::Result;
 use mf_stats::mf_core::output::{EndState, TraceRow};
@@ -309,7 +310,10 @@ mod tests {
                 })
             );
         }
-        assert_eq!(f.base.step_rule, Some(mf_stats::mf_core::config::StepRule::Implicit));
+        assert_eq!(
+            f.base.step_rule,
+            Some(mf_stats::mf_core::config::StepRule::Implicit)
+        );
         assert_eq!(q.base.step_rule, None);
     }
 

@@ -5,21 +5,24 @@
 //! line in [`REGISTRY`]; its config `data/configs/NAME.json` is seeded from the spec on first use.
 //! The decision rules behind the verdicts live in [`mf_stats::verdict`].
 
+mod claims;
 mod clt;
 mod clt_loss;
-mod common;
 mod fit;
 mod lln;
 mod long_time;
 mod rbf_width;
 mod relu;
+mod replicas;
+mod scaling;
 mod scaling_dim;
 mod scaling_gd;
 mod sgd_batch;
 pub mod spec;
+mod text;
 
-pub use common::num;
 pub use spec::{Claim, FigureSpec, ScanData, cells, count, from_cells, load_or_seed, scan_dir};
+pub use text::num;
 
 use crate::plot::Figure;
 use anyhow::Result;
@@ -102,8 +105,8 @@ pub fn figure_csv(fig: &Figure) -> Result<String> {
 mod tests {
     use super::*;
     use crate::configs::FigureConfig;
-    use std::path::{Path, PathBuf};
     use std::collections::BTreeSet;
+    use std::path::{Path, PathBuf};
 
     fn data_dir() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))

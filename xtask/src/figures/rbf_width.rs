@@ -1,8 +1,8 @@
 //! Figure `rbf-width` (supplementary): the relative loss at a fixed time against the RBF width
 //! σ/R in d = 5, 10 and 25 — the small scan from which σ is chosen per d for the long runs.
 
-use super::common::{num, settings, time_text};
 use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::text::{num, settings, time_text};
 use crate::configs::{NamedScan, exact, named, with_rule};
 use crate::plot::{Figure, Series, Style};
 use anyhow::Result;

@@ -1,6 +1,7 @@
 //! Figure 4 (`relu`): a single-hidden-layer ReLU network, final loss versus n.
 
-use super::common::{beta_claim, guide, learned_claim, loss_scaling, loss_series};
+use super::claims::{beta_claim, learned_claim};
+use super::scaling::{guide, loss_scaling, loss_series};
 use super::spec::{FigureOutput, FigureSpec, ScanData, first};
 use crate::configs::named;
 use crate::plot::Figure;

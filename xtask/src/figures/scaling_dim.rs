@@ -1,12 +1,12 @@
 //! Figure 3 (`scaling-dim`): the end-of-run loss of long runs against n in d = 5, 10 and 25,
 //! the exponent of each, their pairwise differences, and the plateau escape times.
 
-use super::common::{
-    GREY, LossScaling, beta_claim, coverage_seed, fit_text, guide, learned_claim, loss_scaling,
-    loss_series, settings,
-};
-use crate::configs::exact_d5_long;
+use super::claims::{beta_claim, learned_claim};
+use super::replicas::coverage_seed;
+use super::scaling::{GREY, LossScaling, guide, loss_scaling, loss_series};
 use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::text::{fit_text, settings};
+use crate::configs::exact_d5_long;
 use crate::configs::{NamedScan, exact, named, polished, with_rule};
 use crate::plot::{Figure, Panel, Series, Style};
 use anyhow::Result;

@@ -2,9 +2,10 @@
 //! n (RBF, d = 5), the polished values beside it, and its exponent over the widths that have
 //! left the mean-field curve.
 
-use super::common::{beta_claim, guide, learned_claim, loss_scaling, loss_series};
-use crate::configs::exact_d5_long;
+use super::claims::{beta_claim, learned_claim};
+use super::scaling::{guide, loss_scaling, loss_series};
 use super::spec::{FigureOutput, FigureSpec, ScanData, first};
+use crate::configs::exact_d5_long;
 use crate::plot::Figure;
 use anyhow::Result;
 use mf_stats::verdict::HEALED_EXPONENT;

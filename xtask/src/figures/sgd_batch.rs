@@ -3,12 +3,11 @@
 //! loss itself against the paper's batch rule (O(n^-α) accuracy for α < 1, the GD rate for
 //! α ≥ 1, measured on a gradient-descent reference scan).
 
-use super::common::{
-    LossScaling, MEAN_MODEL, beta_measured, coverage_seed, coverage_text, fit_basis,
-    fit_range_rule, fit_text, fit_verdict, loss_scaling, num, scaling_verdict, settings, time_text,
-    variance_fit_coverage,
-};
+use super::claims::{beta_measured, fit_basis, fit_verdict, scaling_verdict};
+use super::replicas::{coverage_seed, variance_fit_coverage};
+use super::scaling::{LossScaling, loss_scaling};
 use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::text::{MEAN_MODEL, coverage_text, fit_range_rule, fit_text, num, settings, time_text};
 use crate::configs::{NamedScan, exact, named, with_rule};
 use crate::plot::{Figure, Panel, Series, Style};
 use anyhow::Result;

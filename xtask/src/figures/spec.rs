@@ -5,7 +5,9 @@ use crate::configs::{FigureConfig, NamedScan};
 use crate::plot::Figure;
 use anyhow::{Context, Result};
 use mf_stats::mf_core::PointSet;
-use mf_stats::scan::{CellResult, FluctuationRow, ScanConfig, fluctuation_rows, load_cells, probe_set};
+use mf_stats::scan::{
+    CellResult, FluctuationRow, ScanConfig, fluctuation_rows, load_cells, probe_set,
+};
 use mf_stats::verdict::{Measured, Verdict};
 use std::hash::Hasher;
 use std::path::{Path, PathBuf};
@@ -170,4 +172,3 @@ pub fn first<'a>(name: &str, data: &'a [ScanData]) -> Result<&'a ScanData> {
     data.first()
         .with_context(|| format!("figure {name}: its config lists no scan"))
 }
-
