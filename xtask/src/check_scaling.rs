@@ -22,7 +22,7 @@ use mf_stats::verdict::{Verdict, check_scaling_verdict};
 /// Runs the check; an error when the exponent is outside its band.
 pub fn run() -> Result<()> {
     let start = std::time::Instant::now();
-    let mut base = TrainConfig::new(UnitKind::Rbf, 5, 8, 400, 0.25, 11);
+    let mut base = TrainConfig::new(UnitKind::named("rbf"), 5, 8, 400, 0.25, 11);
     base.mode = Mode::Online;
     base.test_size = 4096;
     base.evals_per_decade = 4;

@@ -46,7 +46,14 @@ impl FigureConfig {
 /// Exact population gradient flow of RBF units in dimension `dim` (adaptive steps, c(0) = 0).
 pub fn exact(dim: usize, widths: &[usize], replicas: u64, time: f64) -> ScanConfig {
     let dt = 0.5;
-    let mut base = TrainConfig::new(UnitKind::Rbf, dim, widths[0], (time / dt) as u64, dt, 1);
+    let mut base = TrainConfig::new(
+        UnitKind::named("rbf"),
+        dim,
+        widths[0],
+        (time / dt) as u64,
+        dt,
+        1,
+    );
     base.mode = Mode::Exact;
     base.test_size = 4096;
     base.evals_per_decade = 8;
@@ -69,10 +76,7 @@ pub fn named(label: &str, scan: ScanConfig) -> NamedScan {
 
 /// `s` with the polish after the flow: the default tolerance, at most `iterations` iterations.
 pub fn polished(mut s: ScanConfig, iterations: u64) -> ScanConfig {
-    s.base.polish = Some(Polish {
-        tol: DEFAULT_POLISH_TOL,
-        max_iterations: iterations,
-    });
+    s.base.polish = Some(Polish::new(DEFAULT_POLISH_TOL, iterations));
     s
 }
 
@@ -113,7 +117,7 @@ pub fn load_or_seed(
 /// configs that list `exact-d5-long` so that they are re-seeded): the stiff implicit rule
 /// (RODAS3 with the exact Hessian), whose steps grow as the flow slows down. The quick scale
 /// uses the default adaptive rule of exact mode.
-pub const FULL_STEP_RULE: Option<StepRule> = Some(StepRule::Implicit);
+pub const FULL_STEP_RULE: Option<StepRule> = Some(StepRule::named("implicit"));
 
 /// Widths, replicas, final time and polish iterations of the full scale.
 const FULL: (&[usize], u64, f64, u64) = (&[8, 16, 32, 64, 128], 8, 1e8, 200);

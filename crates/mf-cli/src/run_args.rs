@@ -2,18 +2,91 @@
 
 use crate::CliError;
 use clap::Args;
+use clap::builder::PossibleValuesParser;
 use mf_stats::ScanError;
 use mf_stats::mf_core::config::{
     DEFAULT_POLISH_ITERATIONS, DEFAULT_POLISH_TOL, DEFAULT_TOL, Polish, StepRule,
 };
+use mf_stats::mf_core::dynamics::minimisers::{MINIMISERS, minimiser_names};
+use mf_stats::mf_core::dynamics::rules::{STEP_RULES, rule_names};
+use mf_stats::mf_core::target::{TARGETS, TargetName, target_names};
+use mf_stats::mf_core::unit::UNITS;
 use mf_stats::mf_core::{InitC, InitZ, Mode, TrainConfig, TrainError, UnitKind};
+
+/// The `--units` values: the shipped units of the registry.
+fn unit_names() -> Vec<&'static str> {
+    UNITS.iter().map(|u| u.name).collect()
+}
+
+/// The `--units` help, from the registry.
+fn units_help() -> String {
+    let list: Vec<String> = UNITS
+        .iter()
+        .map(|u| {
+            let params = if u.params.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; parameters {}",
+                    u.params
+                        .iter()
+                        .map(|p| format!("{}: {}", p.name, p.help))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            format!("{} ({}{params})", u.name, u.help)
+        })
+        .collect();
+    format!("Unit type: {}", list.join("; "))
+}
+
+/// The `--step-rule` help, from the registry.
+fn step_rule_help() -> String {
+    let list: Vec<String> = STEP_RULES
+        .iter()
+        .map(|r| {
+            let aliases = if r.aliases.is_empty() {
+                String::new()
+            } else {
+                format!(" (also {})", r.aliases.join(", "))
+            };
+            format!("{}{aliases}: {}", r.name, r.help)
+        })
+        .collect();
+    format!("Time stepping: {}", list.join("; "))
+}
+
+/// The `--polish-method` help, from the registry.
+fn polish_method_help() -> String {
+    let list: Vec<String> = MINIMISERS
+        .iter()
+        .map(|m| format!("{}: {}", m.name, m.help))
+        .collect();
+    format!("The polish's minimiser: {}", list.join("; "))
+}
+
+/// The `--target` help, from the registry.
+fn target_help() -> String {
+    let list: Vec<String> = TARGETS
+        .iter()
+        .map(|t| format!("{}: {}", t.name, t.help))
+        .collect();
+    format!("The target function: {}", list.join("; "))
+}
 
 /// Flags defining a run (except its width and output).
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Unit type: rbf or relu.
-    #[arg(long, value_parser = ["rbf", "relu"])]
+    /// Unit type (the shipped units).
+    #[arg(long, value_parser = PossibleValuesParser::new(unit_names()), help = units_help())]
     pub units: Option<String>,
+    /// A parameter of the unit, NAME=VALUE (repeatable; `--sigma S` is `--unit-param sigma=S`).
+    #[arg(long = "unit-param", value_name = "NAME=VALUE")]
+    pub unit_param: Vec<String>,
+    /// The target function.
+    #[arg(long, value_parser = PossibleValuesParser::new(target_names()), help = target_help())]
+    pub target: Option<String>,
     /// Dimension d of the data sphere S^{d-1}(√d).
     #[arg(long)]
     pub dim: Option<usize>,
@@ -54,12 +127,8 @@ pub struct RunArgs {
     /// Test-loss evaluations per decade of steps.
     #[arg(long, default_value_t = 10)]
     pub evals_per_decade: u32,
-    /// Time stepping: fixed (Euler, step --dt) or heun (second order, step --dt); exact mode
-    /// only: adaptive (Bogacki–Shampine 3(2), the default there), implicit (stiff: Rosenbrock
-    /// RODAS3 with the exact Hessian, steps limited by the tolerance, not by stability),
-    /// euler-heun (Euler with an embedded error estimate, one evaluation per step) or
-    /// backtracking (descent-only Euler, the baseline).
-    #[arg(long, value_parser = ["fixed", "heun", "adaptive", "implicit", "euler-heun", "backtracking"])]
+    /// Time stepping (the shipped rules).
+    #[arg(long, value_parser = PossibleValuesParser::new(rule_names()), help = step_rule_help())]
     pub step_rule: Option<String>,
     /// Local-error tolerance of adaptive steps.
     #[arg(long, default_value_t = DEFAULT_TOL, allow_negative_numbers = true)]
@@ -77,6 +146,9 @@ pub struct RunArgs {
     /// Iteration budget of the polish.
     #[arg(long)]
     pub polish_iterations: Option<u64>,
+    /// The polish's minimiser (default trust-region-newton).
+    #[arg(long, value_parser = PossibleValuesParser::new(minimiser_names()), help = polish_method_help())]
+    pub polish_method: Option<String>,
 }
 
 fn required<T: Copy>(v: Option<T>, flag: &str, allowed: &str) -> Result<T, CliError> {
@@ -121,7 +193,8 @@ pub fn scan_to_cli(e: ScanError) -> CliError {
 impl RunArgs {
     /// The run configuration at `width` (not yet validated).
     pub fn to_config(&self, width: usize) -> Result<TrainConfig, CliError> {
-        let units = UnitKind::parse(required(self.units.as_deref(), "--units", "rbf or relu")?)
+        let names = unit_names().join(" or ");
+        let units = UnitKind::parse(required(self.units.as_deref(), "--units", &names)?)
             .expect("clap checked");
         let dim = required(self.dim, "--dim", "an integer in 1..=512")?;
         let dt = required(self.dt, "--dt", "a finite number > 0")?;
@@ -136,6 +209,18 @@ impl RunArgs {
         cfg.train_size = self.train_size;
         cfg.test_size = self.test_size;
         cfg.sigma = self.sigma;
+        for p in &self.unit_param {
+            let bad = || CliError::flag("--unit-param", "NAME=VALUE with a finite VALUE");
+            let (name, value) = p.split_once('=').ok_or_else(bad)?;
+            let value: f64 = value.trim().parse().map_err(|_| bad())?;
+            if !value.is_finite() {
+                return Err(bad());
+            }
+            cfg.set_unit_param(name.trim(), value);
+        }
+        if let Some(t) = &self.target {
+            cfg.target = TargetName::parse(t).expect("clap checked");
+        }
         cfg.init_c = if self.init_c == "normal" {
             InitC::Normal
         } else {
@@ -155,8 +240,8 @@ impl RunArgs {
 }
 
 impl RunArgs {
-    /// The polish of `--polish [--polish-tol T] [--polish-iterations K]` (`None` without
-    /// `--polish`; the tolerance and budget flags need it).
+    /// The polish of `--polish [--polish-tol T] [--polish-iterations K] [--polish-method M]`
+    /// (`None` without `--polish`; the other flags need it).
     pub fn polish_config(&self) -> Result<Option<Polish>, CliError> {
         if !self.polish {
             if self.polish_tol.is_some() {
@@ -165,12 +250,17 @@ impl RunArgs {
             if self.polish_iterations.is_some() {
                 return Err(CliError::flag("--polish-iterations", "given with --polish"));
             }
+            if self.polish_method.is_some() {
+                return Err(CliError::flag("--polish-method", "given with --polish"));
+            }
             return Ok(None);
         }
-        Ok(Some(Polish {
-            tol: self.polish_tol.unwrap_or(DEFAULT_POLISH_TOL),
-            max_iterations: self.polish_iterations.unwrap_or(DEFAULT_POLISH_ITERATIONS),
-        }))
+        let mut p = Polish::new(
+            self.polish_tol.unwrap_or(DEFAULT_POLISH_TOL),
+            self.polish_iterations.unwrap_or(DEFAULT_POLISH_ITERATIONS),
+        );
+        p.method = self.polish_method.clone();
+        Ok(Some(p))
     }
 }
 

@@ -95,15 +95,14 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     );
     bar.finish_and_clear();
     result.map_err(to_cli)?;
-    let end = trainer.finish().clone();
+    // the end diagnostics and, when configured, the polish (the trainer runs it)
+    let end = trainer.finish().map_err(to_cli)?.clone();
     eprintln!(
         "end state: {} ({})",
         end.end_state.as_str(),
         end.end_state_reason
     );
-    if let Some(p) = trainer.config().polish {
-        let (mut minimiser, rule) = mf_stats::mf_core::train::polish_minimiser(&p);
-        let r = trainer.polish(minimiser.as_mut(), &rule).map_err(to_cli)?;
+    if let Some((r, _)) = trainer.polished() {
         eprintln!(
             "polish ({}): relative loss {:e} after {} iterations, ‖v‖ = {:e}, stop: {}",
             r.polish_method,

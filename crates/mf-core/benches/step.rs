@@ -24,7 +24,7 @@ fn trainer(units: UnitKind, mode: Mode, n: usize) -> Trainer {
     cfg.train_size = if mode == Mode::Sgd { 4 * P } else { P };
     cfg.test_size = 1000;
     if mode == Mode::Exact {
-        cfg.step_rule = Some(mf_core::config::StepRule::Fixed);
+        cfg.step_rule = Some(mf_core::config::StepRule::named("fixed"));
     }
     Trainer::new(cfg, Par::rayon(0)).unwrap()
 }
@@ -35,15 +35,15 @@ fn bench_step(c: &mut Criterion) {
     g.warm_up_time(std::time::Duration::from_millis(500));
     g.measurement_time(std::time::Duration::from_secs(2));
     for n in [256usize, 1024, 4096] {
-        for units in [UnitKind::Rbf, UnitKind::Relu] {
+        for units in [UnitKind::named("rbf"), UnitKind::named("relu")] {
             for mode in [Mode::Gd, Mode::Sgd, Mode::Online] {
-                let mut t = trainer(units, mode, n);
+                let mut t = trainer(units.clone(), mode, n);
                 let name = format!("{}_{}_n{n}", units.as_str(), mode.as_str());
                 g.bench_function(name, |b| b.iter(|| t.step_once().unwrap()));
             }
         }
         if n <= 1024 {
-            let mut t = trainer(UnitKind::Rbf, Mode::Exact, n);
+            let mut t = trainer(UnitKind::named("rbf"), Mode::Exact, n);
             g.bench_function(format!("rbf_exact_n{n}"), |b| {
                 b.iter(|| t.step_once().unwrap())
             });
@@ -130,7 +130,7 @@ fn bench_step(c: &mut Criterion) {
             .num_threads(threads)
             .build()
             .unwrap();
-        let mut t = pool.install(|| trainer(UnitKind::Rbf, Mode::Online, 1024));
+        let mut t = pool.install(|| trainer(UnitKind::named("rbf"), Mode::Online, 1024));
         g.bench_function(format!("rbf_online_n1024_threads{threads}"), |b| {
             b.iter(|| pool.install(|| t.step_once().unwrap()))
         });

@@ -5,6 +5,7 @@
 //! Run: `cargo run --release --example custom_unit`
 use mf_core::faer::Par;
 use mf_core::streams::StreamRng;
+use mf_core::train::Extensions;
 use mf_core::{Mode, TrainConfig, Trainer, Unit, UnitKind, UnitSpec};
 use rand_distr::{Distribution, StandardNormal};
 
@@ -57,7 +58,7 @@ fn units(spec: &UnitSpec) -> Option<Box<dyn Unit>> {
 }
 
 fn main() -> Result<(), mf_core::TrainError> {
-    let mut cfg = TrainConfig::new(UnitKind::Custom, 5, 64, 400, 0.5, 1);
+    let mut cfg = TrainConfig::new(UnitKind::CUSTOM, 5, 64, 400, 0.5, 1);
     cfg.mode = Mode::Online;
     cfg.batch = 256;
     cfg.test_size = 10_000;
@@ -65,7 +66,11 @@ fn main() -> Result<(), mf_core::TrainError> {
     trainer.run(200, &mut |_| {}, &mut |_| Ok(()))?;
     // stop, and continue from the checkpoint: the unit comes back from its spec
     let checkpoint = trainer.checkpoint();
-    let mut trainer = Trainer::from_checkpoint_with(checkpoint, &units, None, Par::rayon(0))?;
+    let ext = Extensions {
+        units: &units,
+        ..Extensions::default()
+    };
+    let mut trainer = Trainer::from_checkpoint_with(checkpoint, &ext, Par::rayon(0))?;
     trainer.run(400, &mut |_| {}, &mut |_| Ok(()))?;
     for r in trainer.trace() {
         println!(

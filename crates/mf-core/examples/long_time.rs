@@ -13,7 +13,7 @@ use std::time::Instant;
 fn run(rule: StepRule, n: usize, t_end: f64) -> (f64, u64, u64, f64, f64) {
     let dt = 0.5;
     let steps = (t_end / dt) as u64;
-    let mut cfg = TrainConfig::new(UnitKind::Rbf, 5, n, steps, dt, 1);
+    let mut cfg = TrainConfig::new(UnitKind::named("rbf"), 5, n, steps, dt, 1);
     cfg.mode = Mode::Exact;
     cfg.init_c = InitC::Zero;
     cfg.test_size = 1000;
@@ -49,11 +49,14 @@ fn main() {
     println!("| rule | n | t_end | wall s | accepted | rejected | mean Δt, last decade | ℓ/C_f |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     let mut walls = Vec::new();
-    for (rule, t_end) in [(StepRule::Implicit, t_imp), (StepRule::Adaptive, t_ad)] {
-        let (wall, acc, rej, mean_dt, rel) = run(rule, n, t_end);
+    for (rule, t_end) in [
+        (StepRule::named("implicit"), t_imp),
+        (StepRule::named("adaptive"), t_ad),
+    ] {
+        let (wall, acc, rej, mean_dt, rel) = run(rule.clone(), n, t_end);
         walls.push((wall, t_end));
         println!(
-            "| {rule:?} | {n} | {t_end:.0e} | {wall:.2} | {acc} | {rej} | {mean_dt:.3e} | {rel:.4e} |"
+            "| {rule} | {n} | {t_end:.0e} | {wall:.2} | {acc} | {rej} | {mean_dt:.3e} | {rel:.4e} |"
         );
     }
     let ((wi, ti), (wa, ta)) = (walls[0], walls[1]);

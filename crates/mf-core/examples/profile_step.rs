@@ -30,7 +30,7 @@ fn main() {
     let d = 25;
     let p = 4096;
     let reps = 40;
-    let mut cfg = TrainConfig::new(UnitKind::Rbf, d, n, 1_000_000, 0.01, 1);
+    let mut cfg = TrainConfig::new(UnitKind::named("rbf"), d, n, 1_000_000, 0.01, 1);
     cfg.mode = Mode::Online;
     cfg.batch = p;
     cfg.train_size = p;

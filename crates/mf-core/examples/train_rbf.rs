@@ -5,7 +5,7 @@ use mf_core::{Mode, TrainConfig, Trainer, UnitKind};
 
 fn main() -> Result<(), mf_core::TrainError> {
     // units, dimension, width n, steps, mean-field Δt, seed
-    let mut cfg = TrainConfig::new(UnitKind::Rbf, 5, 128, 2000, 0.25, 4);
+    let mut cfg = TrainConfig::new(UnitKind::named("rbf"), 5, 128, 2000, 0.25, 4);
     cfg.mode = Mode::Online; // P fresh points from the sphere every step
     cfg.batch = 512;
     cfg.test_size = 20_000;

@@ -1,10 +1,14 @@
 //! The configuration of one training run, with validation.
 
 use crate::dynamics::chunk_len;
+use crate::dynamics::rules::{STEP_RULES, StepRuleSpec, default_rule, step_rule};
 use crate::error::TrainError;
 use crate::network::{InitC, InitZ};
-use crate::unit::{Rbf, Relu, Unit, UnitKind, UnitSpec};
+use crate::target::TargetName;
+use crate::unit::{UNITS, Unit, UnitKind, UnitSpec, unit_entry};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// How the points of a step are chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,48 +24,44 @@ pub enum Mode {
     Exact,
 }
 
-/// How time advances.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StepRule {
-    /// Forward Euler with the fixed step Δt.
-    Fixed,
-    /// Error-controlled Bogacki–Shampine 3(2) steps with a loss-descent check (exact mode only);
-    /// Δt is the first step and the spacing of the evaluation grid.
-    Adaptive,
-    /// Backtracking Euler on the exact loss (exact mode only): descent-only, no local-error
-    /// bound; the baseline the adaptive rules are compared to.
-    Backtracking,
-    /// Euler with the embedded Heun error estimate and the descent check (exact mode only):
-    /// one velocity evaluation per step, local error bounded.
-    EulerHeun,
-    /// Heun's second-order rule with the fixed step Δt (every mode).
-    Heun,
-    /// The stiff rule: linearly implicit Rosenbrock RODAS3 with the exact Hessian, step limited
-    /// by the local error, not by stability (exact mode only).
-    Implicit,
-}
+/// A step rule's name as a config records it (`--step-rule`): the name or an alias of a
+/// shipped rule ([`crate::dynamics::rules::STEP_RULES`]), kept as the user gave it, or the
+/// name of a custom rule given to [`crate::Trainer::with_stepper`]. Serialised as the plain
+/// string.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StepRule(Cow<'static, str>);
 
 impl StepRule {
-    /// True for the rules that choose their own steps (exact mode only).
-    pub fn is_adaptive(self) -> bool {
-        matches!(
-            self,
-            Self::Adaptive | Self::Backtracking | Self::EulerHeun | Self::Implicit
-        )
+    /// The rule called `name` (not checked: see [`StepRule::spec`]).
+    pub const fn named(name: &'static str) -> Self {
+        Self(Cow::Borrowed(name))
     }
 
-    /// Parses a `--step-rule` value.
+    /// The rule called `name` (an owned name, e.g. a custom rule's).
+    pub fn new(name: impl Into<String>) -> Self {
+        Self(Cow::Owned(name.into()))
+    }
+
+    /// The name as recorded.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The shipped rule this names (by its name or an alias); `None` for a custom rule.
+    pub fn spec(&self) -> Option<&'static StepRuleSpec> {
+        step_rule(&self.0)
+    }
+
+    /// Parses a `--step-rule` value: a shipped rule's name or alias.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "fixed" => Some(Self::Fixed),
-            "adaptive" => Some(Self::Adaptive),
-            "backtracking" => Some(Self::Backtracking),
-            "euler-heun" => Some(Self::EulerHeun),
-            "heun" => Some(Self::Heun),
-            "implicit" => Some(Self::Implicit),
-            _ => None,
-        }
+        step_rule(s).map(|_| Self::new(s))
+    }
+}
+
+impl std::fmt::Display for StepRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -116,7 +116,9 @@ pub struct TrainConfig {
     pub train_size: usize,
     /// Test-set size N_test.
     pub test_size: usize,
-    /// RBF width σ; `None` means σ = R/2.
+    /// The unit parameter `sigma` (the RBF width; `None`: the unit's default, σ = R/2). Kept
+    /// as its own field, as every config and `--sigma` have it; other unit parameters are in
+    /// `unit_params` ([`TrainConfig::unit_param`]).
     pub sigma: Option<f64>,
     /// Base seed of every RNG stream (and of the target coefficients).
     pub seed: u64,
@@ -131,7 +133,8 @@ pub struct TrainConfig {
     pub init_z: InitZ,
     /// Evaluations of the test loss per decade of steps.
     pub evals_per_decade: u32,
-    /// Time stepping; `None`: adaptive in exact mode, fixed otherwise.
+    /// Time stepping; `None`: the default of the mode (Bogacki–Shampine in exact mode, Euler
+    /// otherwise; [`crate::dynamics::rules::default_rule`]).
     #[serde(default)]
     pub step_rule: Option<StepRule>,
     /// Local-error tolerance of the adaptive rule.
@@ -143,17 +146,47 @@ pub struct TrainConfig {
     /// A second-order polish after the flow (exact mode): `--polish`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub polish: Option<Polish>,
+    /// Unit parameters other than `sigma`, by name (`--unit-param NAME=VALUE`); absent from
+    /// the JSON when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unit_params: BTreeMap<String, f64>,
+    /// The target (`--target`; [`crate::target::TARGETS`]); absent from the JSON for the
+    /// default, the 3-spin model.
+    #[serde(default, skip_serializing_if = "TargetName::is_default")]
+    pub target: TargetName,
 }
 
-/// The polish after the flow: a descent-only second-order method on the finite-n exact loss
-/// until ‖v‖ ≤ `tol` (mean-field units, as `grad_norm`), the loss stops decreasing, or
-/// `max_iterations`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+/// The polish after the flow: a descent-only minimiser (`method`, from
+/// [`crate::dynamics::minimisers::MINIMISERS`]) on the finite-n exact loss until ‖v‖ ≤ `tol`
+/// (mean-field units, as `grad_norm`), the loss stops decreasing, or `max_iterations`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Polish {
     /// Gradient tolerance on ‖v‖ = n‖∇ℓ‖ (`--polish-tol`).
     pub tol: f64,
     /// Iteration budget (`--polish-iterations`).
     pub max_iterations: u64,
+    /// The minimiser (`--polish-method`); absent from the JSON for the default, the
+    /// trust-region Newton method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+}
+
+impl Polish {
+    /// A polish to ‖v‖ ≤ `tol` within `max_iterations`, with the default method.
+    pub fn new(tol: f64, max_iterations: u64) -> Self {
+        Self {
+            tol,
+            max_iterations,
+            method: None,
+        }
+    }
+
+    /// The name of its minimiser (the default: `trust-region-newton`).
+    pub fn method_name(&self) -> &str {
+        self.method
+            .as_deref()
+            .unwrap_or(crate::dynamics::minimisers::DEFAULT_MINIMISER)
+    }
 }
 
 /// Default `--polish-tol`.
@@ -171,9 +204,16 @@ pub const DEFAULT_TOL: f64 = 1e-5;
 impl TrainConfig {
     /// A config with the documented defaults: online SGD, P = 256, M = 4096, N_test = 10⁵,
     /// σ = R/2, 10 evaluations per decade.
-    pub fn new(units: UnitKind, dim: usize, width: usize, steps: u64, dt: f64, seed: u64) -> Self {
+    pub fn new(
+        units: impl Into<UnitKind>,
+        dim: usize,
+        width: usize,
+        steps: u64,
+        dt: f64,
+        seed: u64,
+    ) -> Self {
         Self {
-            units,
+            units: units.into(),
             dim,
             width,
             mode: Mode::Online,
@@ -192,16 +232,18 @@ impl TrainConfig {
             tol: DEFAULT_TOL,
             dt_max: None,
             polish: None,
+            unit_params: BTreeMap::new(),
+            target: TargetName::default(),
         }
     }
 
-    /// The time-stepping rule in use.
-    pub fn resolved_step_rule(&self) -> StepRule {
-        self.step_rule.unwrap_or(if self.mode == Mode::Exact {
-            StepRule::Adaptive
-        } else {
-            StepRule::Fixed
-        })
+    /// The shipped step rule in use: the one `step_rule` names, or the default of the mode;
+    /// `None` for a custom rule (given to [`crate::Trainer::with_stepper`]).
+    pub fn step_rule_spec(&self) -> Option<&'static StepRuleSpec> {
+        match &self.step_rule {
+            Some(r) => r.spec(),
+            None => Some(default_rule(self.mode)),
+        }
     }
 
     /// Radius R = √d of the data sphere.
@@ -209,10 +251,35 @@ impl TrainConfig {
         (self.dim as f64).sqrt()
     }
 
-    /// The RBF width in use (σ = R/2 unless set).
+    /// The unit parameter `name` as set: `sigma`, or an entry of `unit_params`.
+    pub fn unit_param(&self, name: &str) -> Option<f64> {
+        if name == "sigma" {
+            self.sigma
+        } else {
+            self.unit_params.get(name).copied()
+        }
+    }
+
+    /// Sets the unit parameter `name` (`sigma` goes to its own field).
+    pub fn set_unit_param(&mut self, name: &str, value: f64) {
+        if name == "sigma" {
+            self.sigma = Some(value);
+        } else {
+            self.unit_params.insert(name.to_string(), value);
+        }
+    }
+
+    /// The unit parameter `name` in use: as set, else the default the shipped unit declares
+    /// for it (`None` when the unit has no such parameter).
+    pub fn resolved_unit_param(&self, name: &str) -> Option<f64> {
+        let entry = unit_entry(self.units.as_str())?;
+        let p = entry.params.iter().find(|p| p.name == name)?;
+        Some(self.unit_param(name).unwrap_or((p.default)(self.radius())))
+    }
+
+    /// The RBF width in use (σ = R/2 unless set), for any unit declaring `sigma`; NaN otherwise.
     pub fn resolved_sigma(&self) -> f64 {
-        self.sigma
-            .unwrap_or_else(|| Rbf::default_sigma(self.radius()))
+        self.resolved_unit_param("sigma").unwrap_or(f64::NAN)
     }
 
     /// Number of points per step: M for gd, P otherwise.
@@ -224,20 +291,28 @@ impl TrainConfig {
         }
     }
 
-    /// The shipped unit this config names (`None` for `UnitKind::Custom`).
-    pub fn builtin_unit(&self) -> Option<Box<dyn Unit>> {
-        match self.units {
-            UnitKind::Rbf => Some(Box::new(Rbf {
-                sigma: self.resolved_sigma(),
-            })),
-            UnitKind::Relu => Some(Box::new(Relu)),
-            UnitKind::Custom => None,
-        }
+    /// The identity of the shipped unit this config names: its name and every parameter it
+    /// declares, as set or defaulted (`None` for a custom unit).
+    pub fn builtin_spec(&self) -> Option<UnitSpec> {
+        let entry = unit_entry(self.units.as_str())?;
+        let params: Vec<(&str, f64)> = entry
+            .params
+            .iter()
+            .map(|p| {
+                (
+                    p.name,
+                    self.unit_param(p.name)
+                        .unwrap_or((p.default)(self.radius())),
+                )
+            })
+            .collect();
+        Some(UnitSpec::new(entry.name, &params))
     }
 
-    /// The identity of the shipped unit this config names (`None` for `UnitKind::Custom`).
-    pub fn builtin_spec(&self) -> Option<UnitSpec> {
-        self.builtin_unit().map(|u| u.spec())
+    /// The shipped unit this config names (`None` for a custom unit or invalid parameters).
+    pub fn builtin_unit(&self) -> Option<Box<dyn Unit>> {
+        let entry = unit_entry(self.units.as_str())?;
+        (entry.build)(&self.builtin_spec()?)
     }
 
     /// Checks every field; the error names the field (as its CLI flag) and its allowed range.
@@ -286,16 +361,70 @@ impl TrainConfig {
         {
             return Err(TrainError::config("sigma", "a finite number > 0"));
         }
-        if self.mode == Mode::Exact && self.units != UnitKind::Rbf {
+        let entry = unit_entry(self.units.as_str());
+        if entry.is_none() && !self.units.is_custom() {
             return Err(TrainError::config(
-                "mode",
-                "gd, sgd or online for --units relu (exact mode has closed forms for rbf only)",
+                "units",
+                format!(
+                    "one of {} (or custom, with Trainer::with_unit)",
+                    unit_names()
+                ),
             ));
         }
-        if self.resolved_step_rule().is_adaptive() && self.mode != Mode::Exact {
+        if let Some(e) = entry {
+            if let Some(k) = self
+                .unit_params
+                .keys()
+                .find(|k| !e.params.iter().any(|p| p.name == *k))
+            {
+                return Err(TrainError::config(
+                    "unit_param",
+                    format!("a parameter of {} ({}), not {k}", e.name, e.param_names()),
+                ));
+            }
+            if self.builtin_unit().is_none() {
+                return Err(TrainError::config(
+                    "unit_param",
+                    format!("valid parameters of {} ({})", e.name, e.param_names()),
+                ));
+            }
+        }
+        if self.mode == Mode::Exact && !entry.is_some_and(|e| e.exact) {
+            return Err(TrainError::config(
+                "mode",
+                format!(
+                    "gd, sgd or online for --units {} (exact mode has closed forms for {} only)",
+                    self.units,
+                    UNITS
+                        .iter()
+                        .filter(|u| u.exact)
+                        .map(|u| u.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        if let Some(spec) = self.step_rule_spec()
+            && !spec.supports(self.mode)
+        {
             return Err(TrainError::config(
                 "step_rule",
-                "fixed or heun unless --mode exact (adaptive steps need the exact loss)",
+                format!(
+                    "one of {} in --mode {} ({} needs exact mode: {})",
+                    STEP_RULES
+                        .iter()
+                        .filter(|r| r.supports(self.mode))
+                        .map(|r| r.name)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    self.mode.as_str(),
+                    spec.name,
+                    if spec.adaptive {
+                        "adaptive steps need a loss that is a function of the state"
+                    } else {
+                        "it needs the exact loss"
+                    }
+                ),
             ));
         }
         if !(self.tol.is_finite() && self.tol > 0.0 && self.tol < 1.0) {
@@ -306,7 +435,7 @@ impl TrainConfig {
         {
             return Err(TrainError::config("dt_max", "a finite number > 0"));
         }
-        if let Some(p) = self.polish {
+        if let Some(p) = &self.polish {
             if self.mode != Mode::Exact {
                 return Err(TrainError::config(
                     "polish",
@@ -322,6 +451,24 @@ impl TrainConfig {
                     "an integer in 1..=10000000",
                 ));
             }
+            if crate::dynamics::minimisers::minimiser(p.method_name()).is_none() {
+                return Err(TrainError::config(
+                    "polish_method",
+                    format!(
+                        "one of {}",
+                        crate::dynamics::minimisers::minimiser_names().join(", ")
+                    ),
+                ));
+            }
+        }
+        if crate::target::target_entry(self.target.as_str()).is_none() {
+            return Err(TrainError::config(
+                "target",
+                format!("one of {}", crate::target::target_names().join(", ")),
+            ));
+        }
+        if self.unit_params.values().any(|v| !v.is_finite()) {
+            return Err(TrainError::config("unit_param", "finite values"));
         }
         if self.mode == Mode::Exact && self.width > 16_384 {
             return Err(TrainError::config(
@@ -348,4 +495,9 @@ impl TrainConfig {
         }
         Ok(())
     }
+}
+
+/// The shipped units' names, for messages.
+fn unit_names() -> String {
+    UNITS.iter().map(|u| u.name).collect::<Vec<_>>().join(", ")
 }

@@ -23,13 +23,28 @@ pub enum TrainError {
         /// The step size in use.
         dt: f64,
     },
-    /// A step rule failed for a reason it states (e.g. a linear system it cannot solve).
-    #[error("step {step} failed: {reason}")]
+    /// An adaptive rule's step size fell below 10⁻¹⁴ of its first step (or the loss is not
+    /// finite): the flow is singular or too stiff for the rule there.
+    #[error(
+        "the {rule} rule's step size fell to {h:e} at step {step} (t = {time}): the flow is too stiff or singular there for this rule; try --step-rule rodas3 (the stiff rule) or a looser --tol"
+    )]
+    StepUnderflow {
+        /// Step at which it happened.
+        step: u64,
+        /// Mean-field time reached.
+        time: f64,
+        /// The last step size tried.
+        h: f64,
+        /// The rule's name.
+        rule: String,
+    },
+    /// A step rule cannot run on this field.
+    #[error("step {step} failed: {source}")]
     Step {
         /// Step at which it failed.
         step: u64,
-        /// What went wrong.
-        reason: String,
+        /// Why.
+        source: crate::dynamics::StepError,
     },
     /// The unit given does not match the one the config or checkpoint names.
     #[error("unit mismatch: {0}")]

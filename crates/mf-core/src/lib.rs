@@ -35,7 +35,7 @@
 //! ```
 //! use mf_core::{Mode, TrainConfig, Trainer, UnitKind};
 //! use faer::Par;
-//! let mut cfg = TrainConfig::new(UnitKind::Rbf, 3, 16, 20, 0.5, 1);
+//! let mut cfg = TrainConfig::new(UnitKind::named("rbf"), 3, 16, 20, 0.5, 1);
 //! cfg.test_size = 1000;
 //! cfg.mode = Mode::Online;
 //! let mut t = Trainer::new(cfg, Par::Seq).unwrap();

@@ -245,8 +245,11 @@ fn small_config(units: UnitKind, mode: Mode) -> TrainConfig {
 #[test]
 fn gd_decreases_the_training_loss_monotonically() {
     // "small Δt": well below the largest stable step of each unit at this width
-    for (units, dt) in [(UnitKind::Rbf, 0.2), (UnitKind::Relu, 0.02)] {
-        let mut cfg = small_config(units, Mode::Gd);
+    for (units, dt) in [
+        (UnitKind::named("rbf"), 0.2),
+        (UnitKind::named("relu"), 0.02),
+    ] {
+        let mut cfg = small_config(units.clone(), Mode::Gd);
         cfg.init_c = InitC::Normal;
         cfg.dt = dt;
         cfg.evals_per_decade = 1000;
@@ -280,14 +283,14 @@ fn bits(t: &Trainer) -> Vec<u64> {
 #[test]
 fn runs_are_bitwise_identical_for_one_and_two_threads() {
     for mode in [Mode::Gd, Mode::Sgd, Mode::Online] {
-        for units in [UnitKind::Rbf, UnitKind::Relu] {
+        for units in [UnitKind::named("rbf"), UnitKind::named("relu")] {
             let run = |threads: usize| {
                 let pool = rayon::ThreadPoolBuilder::new()
                     .num_threads(threads)
                     .build()
                     .unwrap();
                 pool.install(|| {
-                    let mut cfg = small_config(units, mode);
+                    let mut cfg = small_config(units.clone(), mode);
                     cfg.width = 300;
                     cfg.batch = 5000.min(cfg.train_size);
                     cfg.train_size = 6000;
@@ -305,7 +308,7 @@ fn runs_are_bitwise_identical_for_one_and_two_threads() {
 #[test]
 fn resume_equals_an_uninterrupted_run() {
     for mode in [Mode::Gd, Mode::Sgd, Mode::Online] {
-        let cfg = small_config(UnitKind::Rbf, mode);
+        let cfg = small_config(UnitKind::named("rbf"), mode);
         let mut whole = Trainer::new(cfg.clone(), Par::Seq).unwrap();
         whole.run(40, &mut |_| {}, &mut |_| Ok(())).unwrap();
         let mut first = Trainer::new(cfg, Par::Seq).unwrap();
@@ -323,7 +326,7 @@ fn resume_equals_an_uninterrupted_run() {
 
 #[test]
 fn divergence_stops_with_the_step() {
-    let mut cfg = small_config(UnitKind::Relu, Mode::Online);
+    let mut cfg = small_config(UnitKind::named("relu"), Mode::Online);
     cfg.dt = 1e4;
     cfg.init_c = InitC::Normal;
     let mut t = Trainer::new(cfg, Par::Seq).unwrap();
@@ -335,10 +338,10 @@ fn divergence_stops_with_the_step() {
 
 #[test]
 fn bad_config_names_the_field() {
-    let mut c = small_config(UnitKind::Rbf, Mode::Sgd);
+    let mut c = small_config(UnitKind::named("rbf"), Mode::Sgd);
     c.batch = 10_000;
     assert!(c.validate().unwrap_err().to_string().contains("--batch"));
-    let mut c = small_config(UnitKind::Rbf, Mode::Online);
+    let mut c = small_config(UnitKind::named("rbf"), Mode::Online);
     c.dt = f64::NAN;
     assert!(c.validate().unwrap_err().to_string().contains("--dt"));
     c.dt = 0.1;
@@ -352,7 +355,7 @@ fn lln_early_loss_decay_does_not_depend_on_width() {
     // decrease of the test loss up to t = 25 must converge as n grows, the gap between n and 4n
     // shrinking (CLT: like n^{-1/2}).
     let decrease = |width: usize| {
-        let mut cfg = TrainConfig::new(UnitKind::Rbf, 5, width, 100, 0.25, 1);
+        let mut cfg = TrainConfig::new(UnitKind::named("rbf"), 5, width, 100, 0.25, 1);
         cfg.mode = Mode::Gd;
         cfg.train_size = 2000;
         cfg.test_size = 5000;
@@ -388,7 +391,7 @@ fn online_sgd_learns_the_3_spin_target() {
     // P = 512 fresh points per step, Δt = 0.25, target seed 4: relative test loss (10⁴ test
     // points) below 0.35 by mean-field time 1000 (measured: 0.275). A loss near 1 would mean a
     // wrong time scaling, step or width.
-    let mut cfg = TrainConfig::new(UnitKind::Rbf, 5, 256, 4000, 0.25, 4);
+    let mut cfg = TrainConfig::new(UnitKind::named("rbf"), 5, 256, 4000, 0.25, 4);
     cfg.batch = 512;
     cfg.test_size = 10_000;
     let mut t = Trainer::new(cfg, Par::rayon(0)).unwrap();
@@ -403,7 +406,7 @@ fn online_sgd_learns_the_3_spin_target() {
 }
 
 fn exact_config(width: usize, steps: u64, dt: f64) -> TrainConfig {
-    let mut c = TrainConfig::new(UnitKind::Rbf, 5, width, steps, dt, 1);
+    let mut c = TrainConfig::new(UnitKind::named("rbf"), 5, width, steps, dt, 1);
     c.mode = Mode::Exact;
     c.test_size = 1000;
     c.init_c = InitC::Normal;
@@ -422,7 +425,7 @@ fn exact_euler_descends_monotonically_and_converges_at_first_order() {
     use crate::config::StepRule;
     // Euler with Δt = 0.1 on the exact loss: 3000 steps, every evaluation lower than the last
     let mut cfg = exact_config(16, 3000, 0.1);
-    cfg.step_rule = Some(StepRule::Fixed);
+    cfg.step_rule = Some(StepRule::named("fixed"));
     cfg.evals_per_decade = 1000;
     let mut t = Trainer::new(cfg.clone(), Par::Seq).unwrap();
     t.run(3000, &mut |_| {}, &mut |_| Ok(())).unwrap();
@@ -434,7 +437,7 @@ fn exact_euler_descends_monotonically_and_converges_at_first_order() {
     // first order in Δt at t = 50: against a tight adaptive reference, halving Δt halves the error
     let at = |dt: f64| {
         let mut c = exact_config(16, (50.0 / dt) as u64, dt);
-        c.step_rule = Some(StepRule::Fixed);
+        c.step_rule = Some(StepRule::named("fixed"));
         final_loss(c)
     };
     let mut reference = exact_config(16, 100, 0.5);
@@ -483,7 +486,7 @@ fn gd_on_a_growing_training_set_converges_to_the_exact_flow() {
         let mut cfg = exact_config(16, 200, 0.25);
         cfg.mode = mode;
         cfg.train_size = m;
-        cfg.step_rule = Some(StepRule::Fixed);
+        cfg.step_rule = Some(StepRule::named("fixed"));
         let mut t = Trainer::new(cfg, Par::rayon(0)).unwrap();
         t.run(200, &mut |_| {}, &mut |_| Ok(())).unwrap();
         t.network().c.clone()
@@ -506,7 +509,7 @@ fn gd_on_a_growing_training_set_converges_to_the_exact_flow() {
 fn backtracking_euler_descends_and_reaches_the_time() {
     use crate::config::StepRule;
     let mut cfg = exact_config(12, 400, 0.5);
-    cfg.step_rule = Some(StepRule::Backtracking);
+    cfg.step_rule = Some(StepRule::named("backtracking"));
     let mut t = Trainer::new(cfg, Par::Seq).unwrap();
     t.run(400, &mut |_| {}, &mut |_| Ok(())).unwrap();
     let tr = t.trace();
@@ -535,7 +538,7 @@ fn euler_heun_bounds_the_time_error_with_one_evaluation_per_step() {
     // Bogacki–Shampine rule to 0.5 %
     let mut a = exact_config(32, 2000, 0.5);
     a.init_c = InitC::Zero;
-    a.step_rule = Some(StepRule::EulerHeun);
+    a.step_rule = Some(StepRule::named("euler-heun"));
     a.tol = 1e-4;
     let mut b = a.clone();
     b.tol = a.tol / 4.0;
@@ -571,7 +574,7 @@ fn a_custom_target_trains_through_the_target_trait() {
             0.5 * self.radius().powi(2) / self.dim as f64
         }
     }
-    let cfg = small_config(UnitKind::Rbf, Mode::Online);
+    let cfg = small_config(UnitKind::named("rbf"), Mode::Online);
     let target: Arc<dyn Target> = Arc::new(FirstCoordinate { dim: 5 });
     let mut t = Trainer::with_target(
         cfg.clone(),
@@ -639,7 +642,7 @@ fn a_step_rule_plugs_into_the_trainer_and_heun_is_second_order() {
     }
     let run = |dt: f64, rule: Option<StepRule>| {
         let mut cfg = exact_config(8, (50.0 / dt) as u64, dt);
-        cfg.step_rule = Some(rule.unwrap_or(StepRule::Fixed));
+        cfg.step_rule = Some(rule.clone().unwrap_or(StepRule::named("fixed")));
         let steps = cfg.steps;
         let mut t = Trainer::new(cfg, Par::Seq).unwrap();
         if rule.is_none() {
@@ -657,8 +660,11 @@ fn a_step_rule_plugs_into_the_trainer_and_heun_is_second_order() {
     reference.tol = 1e-10;
     let l_ref = final_loss(reference);
     // second order: halving Δt divides the error by ≈ 4 (Euler: 2)
-    for rule in [None, Some(StepRule::Heun)] {
-        let (e1, e2) = (run(1.0, rule) - l_ref, run(0.5, rule) - l_ref);
+    for rule in [None, Some(StepRule::named("heun"))] {
+        let (e1, e2) = (
+            run(1.0, rule.clone()) - l_ref,
+            run(0.5, rule.clone()) - l_ref,
+        );
         assert!(
             (3.0..5.5).contains(&(e1 / e2)),
             "{rule:?}: error ratio {} ({e1:e}, {e2:e})",
@@ -717,7 +723,7 @@ fn sigmoid_factory(spec: &UnitSpec) -> Option<Box<dyn Unit>> {
 
 #[test]
 fn a_resumed_custom_unit_run_equals_the_uninterrupted_one_bit_for_bit() {
-    let mut cfg = small_config(UnitKind::Custom, Mode::Online);
+    let mut cfg = small_config(UnitKind::CUSTOM, Mode::Online);
     cfg.width = 12;
     cfg.test_size = 500;
     let mut whole = Trainer::with_unit(cfg.clone(), Box::new(Sigmoid), Par::Seq).unwrap();
@@ -736,10 +742,21 @@ fn a_resumed_custom_unit_run_equals_the_uninterrupted_one_bit_for_bit() {
     // a factory that builds another unit for the spec is caught too
     let wrong = |_: &UnitSpec| Some(Box::new(Relu) as Box<dyn Unit>);
     assert!(matches!(
-        Trainer::from_checkpoint_with(ck.clone(), &wrong, None, Par::Seq),
+        Trainer::from_checkpoint_with(
+            ck.clone(),
+            &crate::train::Extensions {
+                units: &wrong,
+                ..crate::train::Extensions::default()
+            },
+            Par::Seq
+        ),
         Err(crate::TrainError::Unit(_))
     ));
-    let mut resumed = Trainer::from_checkpoint_with(ck, &sigmoid_factory, None, Par::Seq).unwrap();
+    let ext = crate::train::Extensions {
+        units: &sigmoid_factory,
+        ..crate::train::Extensions::default()
+    };
+    let mut resumed = Trainer::from_checkpoint_with(ck, &ext, Par::Seq).unwrap();
     assert_eq!(resumed.unit().spec().name, "sigmoid");
     resumed.run(30, &mut |_| {}, &mut |_| Ok(())).unwrap();
     // same particles and final test loss, bit for bit (the resumed trace also has the row of
@@ -752,51 +769,28 @@ fn a_resumed_custom_unit_run_equals_the_uninterrupted_one_bit_for_bit() {
 #[test]
 fn a_unit_that_is_not_the_configs_is_refused() {
     // the config says relu, the unit is a sigmoid: refused (it used to run, labelled relu)
-    let cfg = small_config(UnitKind::Relu, Mode::Online);
+    let cfg = small_config(UnitKind::named("relu"), Mode::Online);
     let err = Trainer::with_unit(cfg.clone(), Box::new(Sigmoid), Par::Seq)
         .err()
         .unwrap();
     assert!(matches!(err, crate::TrainError::Unit(_)), "{err}");
     // an RBF of another width than the config's sigma: refused, in exact mode too
-    let mut ex = small_config(UnitKind::Rbf, Mode::Exact);
+    let mut ex = small_config(UnitKind::named("rbf"), Mode::Exact);
     ex.sigma = Some(1.0);
     assert!(Trainer::with_unit(ex.clone(), Box::new(Rbf { sigma: 2.0 }), Par::Seq).is_err());
     let t = Trainer::with_unit(ex, Box::new(Rbf { sigma: 1.0 }), Par::Seq).unwrap();
     assert_eq!(t.unit().gaussian_width(), Some(1.0));
     // a custom unit may not borrow a shipped unit's name
     let mut custom = cfg;
-    custom.units = UnitKind::Custom;
+    custom.units = UnitKind::CUSTOM;
     assert!(Trainer::with_unit(custom.clone(), Box::new(Relu), Par::Seq).is_err());
     assert!(Trainer::new(custom, Par::Seq).is_err());
 }
 
 #[test]
 fn the_reference_minimiser_reaches_the_minimum_of_a_known_quadratic() {
-    use crate::dynamics::{Field, Minimiser, SteepestDescent, Stop, StopRule};
-    /// ℓ(θ) = ½ Σ_j a_j (θ_j − m_j)², minimiser m, v = −n ∇ℓ.
-    struct Quadratic {
-        a: Vec<f64>,
-        m: Vec<f64>,
-        n: f64,
-    }
-    impl Field for Quadratic {
-        fn velocity(&mut self, net: &Network, vel: &mut Velocity) -> f64 {
-            let mut x = vec![0.0; net.len()];
-            net.to_flat(&mut x);
-            let g: Vec<f64> = (0..x.len())
-                .map(|j| -self.n * self.a[j] * (x[j] - self.m[j]))
-                .collect();
-            vel.set_from_flat(&g);
-            self.loss(net)
-        }
-        fn loss(&mut self, net: &Network) -> f64 {
-            let mut x = vec![0.0; net.len()];
-            net.to_flat(&mut x);
-            (0..x.len())
-                .map(|j| 0.5 * self.a[j] * (x[j] - self.m[j]).powi(2))
-                .sum()
-        }
-    }
+    use crate::dynamics::test_fields::Quadratic;
+    use crate::dynamics::{Minimiser, SteepestDescent, Stop, StopRule};
     let (n, q) = (4, 2);
     let len = n * (q + 1);
     let mut field = Quadratic {
@@ -830,8 +824,8 @@ fn the_implicit_rule_agrees_with_the_adaptive_one_and_does_not_depend_on_threads
         c.step_rule = Some(rule);
         c
     };
-    let adaptive = final_loss(cfg(StepRule::Adaptive));
-    let implicit = final_loss(cfg(StepRule::Implicit));
+    let adaptive = final_loss(cfg(StepRule::named("adaptive")));
+    let implicit = final_loss(cfg(StepRule::named("implicit")));
     assert!(
         ((implicit - adaptive) / adaptive).abs() < 1e-4,
         "{implicit} vs {adaptive}"
@@ -843,7 +837,7 @@ fn the_implicit_rule_agrees_with_the_adaptive_one_and_does_not_depend_on_threads
             .build()
             .unwrap();
         pool.install(|| {
-            let mut c = cfg(StepRule::Implicit);
+            let mut c = cfg(StepRule::named("implicit"));
             c.steps = 200;
             let mut t = Trainer::new(c, Par::rayon(0)).unwrap();
             t.run(200, &mut |_| {}, &mut |_| Ok(())).unwrap();
@@ -858,24 +852,22 @@ fn a_run_ends_with_its_diagnostics_and_a_polish_that_does_not_raise_the_loss() {
     use crate::config::{Polish, StepRule};
     let mut c = exact_config(8, 400, 0.5);
     c.init_c = InitC::Zero;
-    c.step_rule = Some(StepRule::Implicit);
-    c.polish = Some(Polish {
-        tol: 1e-10,
-        max_iterations: 50,
-    });
+    c.step_rule = Some(StepRule::named("implicit"));
+    c.polish = Some(Polish::new(1e-10, 50));
     let mut t = Trainer::new(c, Par::Seq).unwrap();
     t.run(400, &mut |_| {}, &mut |_| Ok(())).unwrap();
     let last = t.trace().last().unwrap().clone();
     assert!(last.grad_norm.unwrap() > 0.0 && last.max_abs_c.unwrap() > 0.0);
     assert_eq!(last.max_abs_c, Some(t.network().max_abs_c()));
-    let end = t.finish().clone();
+    // the trainer runs its configured polish at the end (the default method)
+    let end = t.finish().unwrap().clone();
     assert!(
         end.hessian_min_eigenvalue.is_some(),
         "exact mode has a Hessian"
     );
     assert!(!end.end_state_reason.is_empty());
-    let (mut m, rule) = crate::train::polish_minimiser(&t.config().polish.unwrap());
-    let r = t.polish(m.as_mut(), &rule).unwrap().clone();
+    let r = t.polished().expect("the configured polish ran").0.clone();
+    assert_eq!(r.polish_method, "trust-region-newton");
     assert!(r.polished_test_loss <= last.test_loss, "{r:?}");
     // the flow's state is untouched; state.json carries both
     assert_eq!(t.trace().last().unwrap().test_loss, last.test_loss);
@@ -895,10 +887,7 @@ fn a_run_ends_with_its_diagnostics_and_a_polish_that_does_not_raise_the_loss() {
         assert!(!s[k].is_null(), "summary.json lacks {k}");
     }
     // outside exact mode the polish is refused with the flag named
-    let mut g = small_config(UnitKind::Rbf, Mode::Gd);
-    g.polish = Some(Polish {
-        tol: 1e-8,
-        max_iterations: 10,
-    });
+    let mut g = small_config(UnitKind::named("rbf"), Mode::Gd);
+    g.polish = Some(Polish::new(1e-8, 10));
     assert!(g.validate().unwrap_err().to_string().contains("--polish"));
 }

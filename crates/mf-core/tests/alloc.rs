@@ -48,17 +48,17 @@ fn steps_do_not_allocate() {
         .build()
         .unwrap();
     for mode in [Mode::Gd, Mode::Sgd, Mode::Online, Mode::Exact] {
-        for units in [UnitKind::Rbf, UnitKind::Relu] {
-            if mode == Mode::Exact && units == UnitKind::Relu {
+        for units in [UnitKind::named("rbf"), UnitKind::named("relu")] {
+            if mode == Mode::Exact && units == UnitKind::named("relu") {
                 continue;
             }
-            let mut cfg = TrainConfig::new(units, 7, 64, 1000, 0.01, 3);
+            let mut cfg = TrainConfig::new(units.clone(), 7, 64, 1000, 0.01, 3);
             cfg.mode = mode;
             cfg.batch = 300;
             cfg.train_size = 1000;
             cfg.test_size = 100;
             if mode == Mode::Exact {
-                cfg.step_rule = Some(mf_core::config::StepRule::Fixed);
+                cfg.step_rule = Some(mf_core::config::StepRule::named("fixed"));
             }
             let per: [usize; 50] = pool.install(|| {
                 let mut t = Trainer::new(cfg, Par::rayon(0)).unwrap();

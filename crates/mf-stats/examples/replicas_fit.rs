@@ -8,7 +8,7 @@ use mf_stats::scan::{
 };
 
 fn main() -> Result<(), mf_stats::ScanError> {
-    let mut base = TrainConfig::new(UnitKind::Rbf, 5, 8, 200, 0.25, 1);
+    let mut base = TrainConfig::new(UnitKind::named("rbf"), 5, 8, 200, 0.25, 1);
     base.mode = Mode::Online;
     base.test_size = 2000;
     let mut cfg = ScanConfig::new(base, vec![8, 16, 32, 64], 8);

@@ -12,7 +12,7 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 fn tiny() -> ScanConfig {
-    let mut base = TrainConfig::new(UnitKind::Rbf, 3, 1, 30, 0.3, 7);
+    let mut base = TrainConfig::new(UnitKind::named("rbf"), 3, 1, 30, 0.3, 7);
     base.mode = Mode::Online;
     base.test_size = 500;
     let mut s = ScanConfig::new(base, vec![4, 8, 16], 3);

@@ -302,17 +302,11 @@ mod tests {
             assert_eq!(s.base.evals_per_decade, 8);
             assert_eq!(s.base.init_c, mf_stats::mf_core::InitC::Zero);
             assert_eq!(s.base.sigma, None, "σ = R/2");
-            assert_eq!(
-                s.base.polish,
-                Some(Polish {
-                    tol: 1e-10,
-                    max_iterations: iterations
-                })
-            );
+            assert_eq!(s.base.polish, Some(Polish::new(1e-10, iterations)));
         }
         assert_eq!(
             f.base.step_rule,
-            Some(mf_stats::mf_core::config::StepRule::Implicit)
+            Some(mf_stats::mf_core::config::StepRule::named("implicit"))
         );
         assert_eq!(q.base.step_rule, None);
     }

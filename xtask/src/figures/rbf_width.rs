@@ -28,7 +28,8 @@ fn width_scans(n: usize, time: f64) -> Vec<NamedScan> {
     DIMS.iter()
         .flat_map(|&d| {
             SIGMA_OVER_R.iter().map(move |&s| {
-                let mut scan = with_rule(exact(d, &[n], 1, time), Some(StepRule::Implicit));
+                let mut scan =
+                    with_rule(exact(d, &[n], 1, time), Some(StepRule::named("implicit")));
                 scan.base.sigma = Some(s * (d as f64).sqrt());
                 named(&format!("rbf-width-d{d}-s{s}"), scan)
             })
@@ -144,7 +145,7 @@ mod tests {
             let b = &s.scan.base;
             assert_eq!((s.scan.widths.as_slice(), s.scan.replicas), (&[32][..], 1));
             assert_eq!(b.steps as f64 * b.dt, 1e4);
-            assert_eq!(b.step_rule, Some(StepRule::Implicit));
+            assert_eq!(b.step_rule, Some(StepRule::named("implicit")));
             let r = b.resolved_sigma() / (b.dim as f64).sqrt();
             assert!(SIGMA_OVER_R.iter().any(|x| (x - r).abs() < 1e-12), "{r}");
         }

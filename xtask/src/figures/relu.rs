@@ -24,7 +24,14 @@ pub const SPEC: FigureSpec = FigureSpec {
 /// charges grow).
 fn relu_scan(widths: &[usize], replicas: u64, time: f64) -> ScanConfig {
     let dt = 0.25;
-    let mut base = TrainConfig::new(UnitKind::Relu, 25, widths[0], (time / dt) as u64, dt, 1);
+    let mut base = TrainConfig::new(
+        UnitKind::named("relu"),
+        25,
+        widths[0],
+        (time / dt) as u64,
+        dt,
+        1,
+    );
     base.mode = Mode::Online;
     base.test_size = 8192;
     base.evals_per_decade = 6;

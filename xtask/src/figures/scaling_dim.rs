@@ -53,7 +53,7 @@ fn long_scan(
     }
     named(
         &format!("exact-d{dim}-long"),
-        with_rule(s, Some(StepRule::Implicit)),
+        with_rule(s, Some(StepRule::named("implicit"))),
     )
 }
 
@@ -217,18 +217,24 @@ mod tests {
             (&[8, 16, 32, 64, 128][..], 4)
         );
         assert_eq!(d10.base.steps as f64 * d10.base.dt, 1e8);
-        assert_eq!(d10.base.polish.map(|p| p.max_iterations), Some(100));
+        assert_eq!(
+            d10.base.polish.as_ref().map(|p| p.max_iterations),
+            Some(100)
+        );
         assert_eq!(
             (d25.widths.as_slice(), d25.replicas),
             (&[16, 32, 64][..], 2)
         );
         assert_eq!(d25.base.steps as f64 * d25.base.dt, 1e7);
         assert_eq!(
-            (d25.base.tol, d25.base.polish.map(|p| p.max_iterations)),
+            (
+                d25.base.tol,
+                d25.base.polish.as_ref().map(|p| p.max_iterations)
+            ),
             (1e-4, Some(100))
         );
         for s in [d10, d25] {
-            assert_eq!(s.base.step_rule, Some(StepRule::Implicit));
+            assert_eq!(s.base.step_rule, Some(StepRule::named("implicit")));
             assert_eq!(s.base.sigma, None, "σ = R/2 until the lead sets it");
         }
     }

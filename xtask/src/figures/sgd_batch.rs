@@ -84,7 +84,10 @@ fn long_scans(widths: &[usize], replicas: u64, time: f64) -> Vec<NamedScan> {
         .collect();
     v.push(named(
         GD_REFERENCE,
-        with_rule(exact(5, widths, replicas, time), Some(StepRule::Implicit)),
+        with_rule(
+            exact(5, widths, replicas, time),
+            Some(StepRule::named("implicit")),
+        ),
     ));
     v
 }
@@ -98,7 +101,14 @@ fn online(
     p0: f64,
     exponent: f64,
 ) -> ScanConfig {
-    let mut base = TrainConfig::new(UnitKind::Rbf, 5, widths[0], (time / dt) as u64, dt, 1);
+    let mut base = TrainConfig::new(
+        UnitKind::named("rbf"),
+        5,
+        widths[0],
+        (time / dt) as u64,
+        dt,
+        1,
+    );
     base.mode = Mode::Online;
     base.test_size = 4096;
     base.evals_per_decade = 6;

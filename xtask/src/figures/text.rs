@@ -7,8 +7,7 @@ use super::spec::ScanData;
 use mf_stats::PowerLawFit;
 use mf_stats::coverage::Coverage;
 use mf_stats::fit::{INTERVAL_METHOD_TEXT, OFF_CURVE_SE, POWER_LAW_TEST_LEVEL};
-use mf_stats::mf_core::config::StepRule;
-use mf_stats::mf_core::{Mode, UnitKind};
+use mf_stats::mf_core::Mode;
 
 /// Number formatting shared by the CSVs and the report (so the report's numbers are the CSVs').
 pub fn num(v: f64) -> String {
@@ -23,18 +22,11 @@ pub fn num(v: f64) -> String {
 pub fn settings(d: &ScanData) -> String {
     let b = &d.cfg.base;
     let mode = match b.mode {
-        Mode::Exact => match b.step_rule {
-            None | Some(StepRule::Adaptive) => {
+        Mode::Exact => match b.step_rule.as_ref().map(|r| r.as_str()) {
+            None | Some("adaptive") => {
                 format!("exact population flow (adaptive steps, tol {:e})", b.tol)
             }
-            Some(rule) => format!(
-                "exact population flow (step rule {}, tol {:e})",
-                serde_json::to_value(rule)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_else(|| format!("{rule:?}")),
-                b.tol
-            ),
+            Some(rule) => format!("exact population flow (step rule {rule}, tol {:e})", b.tol),
         },
         Mode::Online => match &d.cfg.batch_scaling {
             Some(s) => format!("online SGD, P = {}·n^{}, Δt = {}", s.p0, s.exponent, b.dt),
@@ -43,17 +35,17 @@ pub fn settings(d: &ScanData) -> String {
         Mode::Gd => format!("gd, M = {}, Δt = {}", b.train_size, b.dt),
         Mode::Sgd => format!("sgd, M = {}, P = {}, Δt = {}", b.train_size, b.batch, b.dt),
     };
-    let units = match b.units {
-        UnitKind::Rbf => format!(
+    let units = match b.units.as_str() {
+        "rbf" => format!(
             "RBF σ = {:.3} (σ/R = {:.3})",
             b.resolved_sigma(),
             b.resolved_sigma() / (b.dim as f64).sqrt()
         ),
-        UnitKind::Relu => "ReLU".to_string(),
-        UnitKind::Custom => "custom unit".to_string(),
+        "relu" => "ReLU".to_string(),
+        other => format!("{other} units"),
     };
     let done: usize = d.groups.iter().map(|(_, c)| c.len()).sum();
-    let polish = match b.polish {
+    let polish = match &b.polish {
         Some(p) => format!(
             ", then a polish to ‖v‖ ≤ {:e} (≤ {} iterations)",
             p.tol, p.max_iterations

@@ -4,8 +4,31 @@
 //! rules are compared to.
 
 use super::field::Field;
-use super::stepper::{AdaptiveCore, StepError, StepOutcome, Stepper, StepperState};
+use super::rules::{EXACT_ONLY, RuleContext, StepRuleSpec};
+use super::stepper::{
+    AdaptiveCore, OnRise, StepControl, StepError, StepOutcome, Stepper, StepperState,
+};
 use crate::network::Network;
+
+/// The rule in the registry: `backtracking`, exact mode.
+pub const SPEC: StepRuleSpec = StepRuleSpec {
+    name: "backtracking",
+    aliases: &[],
+    help: "descent-only Euler: halve the step when the loss rises, no local-error bound (exact mode; the baseline)",
+    adaptive: true,
+    order: 1,
+    modes: EXACT_ONLY,
+    dense_matrices: 0,
+    build: |c: &RuleContext<'_>| Box::new(BacktrackingEuler::new(c)),
+};
+
+/// The controller without an error estimate (the error counts as 0): grow by 1.25 after a
+/// success, halve on a rise.
+const CONTROL: StepControl = StepControl {
+    exponent: 0.5,
+    grow_max: 1.25,
+    on_rise: OnRise::Halve,
+};
 
 /// Backtracking Euler (module docs).
 #[derive(Clone, Debug)]
@@ -14,17 +37,18 @@ pub struct BacktrackingEuler {
 }
 
 impl BacktrackingEuler {
-    /// A stepper for `net`'s shape (arguments as [`super::BogackiShampine::new`]; `tol` unused).
-    pub fn new(net: &Network, h0: f64, h_max: f64, tol: f64, floor: f64) -> Self {
+    /// A stepper for the network, first step, bounds and round-off allowance of `ctx` (it
+    /// bounds no local error: the tolerance is not used).
+    pub fn new(ctx: &RuleContext<'_>) -> Self {
         Self {
-            core: AdaptiveCore::new(net, h0, h_max, tol, floor),
+            core: AdaptiveCore::new(ctx, CONTROL),
         }
     }
 }
 
 impl Stepper for BacktrackingEuler {
     fn name(&self) -> &'static str {
-        "backtracking"
+        SPEC.name
     }
 
     fn is_adaptive(&self) -> bool {
@@ -47,13 +71,10 @@ impl Stepper for BacktrackingEuler {
             let loss1 = field.velocity(&c.stage, k4);
             if !c.rose(loss1) {
                 let out = c.accept(net, h, loss1);
-                if h == c.h {
-                    c.h = (1.25 * h).min(c.h_max);
-                }
+                c.grow_after(h, 0.0);
                 return Ok(out);
             }
-            c.rejected += 1;
-            c.h = 0.5 * h;
+            c.shrink_after(h, 0.0, true);
         }
     }
 

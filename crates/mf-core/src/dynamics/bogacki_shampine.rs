@@ -11,12 +11,35 @@
 //! the local error, so the time axis stays right — *and* the exact loss did not rise (beyond
 //! round-off, 1e-12 C_f): the population dynamics is a gradient flow, and a rising loss is the
 //! signature of a step beyond the stability limit (charges |c_i| of tens stiffen the
-//! z-dynamics like c_i²). The next step is h · clamp(0.9 err^{−1/3}, 0.2, 5), capped at
-//! `h_max`; after a rejection for a rising loss, h shrinks by at least half.
+//! z-dynamics like c_i²). The step controller ([`StepControl`]) sets the next step to
+//! h · clamp(0.9 err^{−1/3}, 0.2, 5), capped at `h_max`; after a rejection for a rising loss, h
+//! shrinks by at least half.
 
 use super::field::Field;
-use super::stepper::{AdaptiveCore, StepError, StepOutcome, Stepper, StepperState};
+use super::rules::{EXACT_ONLY, RuleContext, StepRuleSpec};
+use super::stepper::{
+    AdaptiveCore, OnRise, StepControl, StepError, StepOutcome, Stepper, StepperState,
+};
 use crate::network::Network;
+
+/// The rule in the registry: `bogacki-shampine` (alias `adaptive`), exact mode's default.
+pub const SPEC: StepRuleSpec = StepRuleSpec {
+    name: "bogacki-shampine",
+    aliases: &["adaptive"],
+    help: "Bogacki–Shampine 3(2) with error control (--tol) and a descent check (exact mode; its default)",
+    adaptive: true,
+    order: 3,
+    modes: EXACT_ONLY,
+    dense_matrices: 0,
+    build: |c: &RuleContext<'_>| Box::new(BogackiShampine::new(c)),
+};
+
+/// The controller: err^(−1/3), growth at most 5, a rising loss shrinks by at least half.
+const CONTROL: StepControl = StepControl {
+    exponent: 1.0 / 3.0,
+    grow_max: 5.0,
+    on_rise: OnRise::Clamp,
+};
 
 /// The Bogacki–Shampine 3(2) rule of the module docs.
 #[derive(Clone, Debug)]
@@ -25,11 +48,11 @@ pub struct BogackiShampine {
 }
 
 impl BogackiShampine {
-    /// A stepper for `net`'s shape: first step `h0` ≤ `h_max`, tolerance `tol`, round-off
-    /// allowance `floor` of the descent check.
-    pub fn new(net: &Network, h0: f64, h_max: f64, tol: f64, floor: f64) -> Self {
+    /// A stepper for the network, first step, bounds, tolerance and round-off allowance of
+    /// `ctx`.
+    pub fn new(ctx: &RuleContext<'_>) -> Self {
         Self {
-            core: AdaptiveCore::new(net, h0, h_max, tol, floor),
+            core: AdaptiveCore::new(ctx, CONTROL),
         }
     }
 
@@ -52,7 +75,7 @@ impl BogackiShampine {
 
 impl Stepper for BogackiShampine {
     fn name(&self) -> &'static str {
-        "adaptive"
+        SPEC.name
     }
 
     fn is_adaptive(&self) -> bool {
@@ -86,28 +109,10 @@ impl Stepper for BogackiShampine {
             let rose = c.rose(loss1);
             if err <= 1.0 && !rose && err.is_finite() {
                 let out = c.accept(net, h, loss1);
-                let grow = if err > 0.0 {
-                    0.9 * err.powf(-1.0 / 3.0)
-                } else {
-                    5.0
-                };
-                // only grow from a step that was not clipped by the span
-                if h == c.h {
-                    c.h = (h * grow.clamp(0.2, 5.0)).min(c.h_max);
-                }
+                c.grow_after(h, err);
                 return Ok(out);
             }
-            c.rejected += 1;
-            let shrink = if err.is_finite() && err > 0.0 {
-                0.9 * err.powf(-1.0 / 3.0)
-            } else {
-                0.2
-            };
-            c.h = h * if rose {
-                shrink.clamp(0.2, 0.5)
-            } else {
-                shrink.clamp(0.2, 0.9)
-            };
+            c.shrink_after(h, err, rose);
         }
     }
 

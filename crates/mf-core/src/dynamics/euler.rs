@@ -1,8 +1,22 @@
 //! Forward Euler with a fixed step: θ ← θ + Δt v(θ). One velocity evaluation per step.
 
 use super::field::Field;
+use super::rules::{ALL_MODES, RuleContext, StepRuleSpec};
 use super::stepper::{StepError, StepOutcome, Stepper};
 use crate::network::{Network, Velocity};
+
+/// The rule in the registry: `euler` (alias `fixed`), every mode, the default of gd, sgd and
+/// online.
+pub const SPEC: StepRuleSpec = StepRuleSpec {
+    name: "euler",
+    aliases: &["fixed"],
+    help: "forward Euler with the fixed step --dt (every mode; the default of gd, sgd, online)",
+    adaptive: false,
+    order: 1,
+    modes: ALL_MODES,
+    dense_matrices: 0,
+    build: |c: &RuleContext<'_>| Box::new(ForwardEuler::new(c.net.width(), c.net.param_dim())),
+};
 
 /// Forward Euler (fixed step; the default of gd, sgd and online modes).
 #[derive(Clone, Debug)]
@@ -21,7 +35,7 @@ impl ForwardEuler {
 
 impl Stepper for ForwardEuler {
     fn name(&self) -> &'static str {
-        "fixed"
+        SPEC.name
     }
 
     fn is_adaptive(&self) -> bool {

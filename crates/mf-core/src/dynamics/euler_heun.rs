@@ -9,8 +9,30 @@
 //! the next step is h · clamp(0.9 err^{−1/2}, 0.2, 2); a rising loss halves h.
 
 use super::field::Field;
-use super::stepper::{AdaptiveCore, StepError, StepOutcome, Stepper, StepperState};
+use super::rules::{EXACT_ONLY, RuleContext, StepRuleSpec};
+use super::stepper::{
+    AdaptiveCore, OnRise, StepControl, StepError, StepOutcome, Stepper, StepperState,
+};
 use crate::network::Network;
+
+/// The rule in the registry: `euler-heun`, exact mode.
+pub const SPEC: StepRuleSpec = StepRuleSpec {
+    name: "euler-heun",
+    aliases: &[],
+    help: "Euler with the embedded Heun error estimate and a descent check, one evaluation per step (exact mode)",
+    adaptive: true,
+    order: 1,
+    modes: EXACT_ONLY,
+    dense_matrices: 0,
+    build: |c: &RuleContext<'_>| Box::new(EulerHeun::new(c)),
+};
+
+/// The controller: err^(−1/2), growth at most 2, a rising loss halves the step.
+const CONTROL: StepControl = StepControl {
+    exponent: 0.5,
+    grow_max: 2.0,
+    on_rise: OnRise::Halve,
+};
 
 /// Euler with the Heun error estimate (module docs).
 #[derive(Clone, Debug)]
@@ -19,10 +41,11 @@ pub struct EulerHeun {
 }
 
 impl EulerHeun {
-    /// A stepper for `net`'s shape (arguments as [`super::BogackiShampine::new`]).
-    pub fn new(net: &Network, h0: f64, h_max: f64, tol: f64, floor: f64) -> Self {
+    /// A stepper for the network, first step, bounds, tolerance and round-off allowance of
+    /// `ctx`.
+    pub fn new(ctx: &RuleContext<'_>) -> Self {
         Self {
-            core: AdaptiveCore::new(net, h0, h_max, tol, floor),
+            core: AdaptiveCore::new(ctx, CONTROL),
         }
     }
 
@@ -39,7 +62,7 @@ impl EulerHeun {
 
 impl Stepper for EulerHeun {
     fn name(&self) -> &'static str {
-        "euler-heun"
+        SPEC.name
     }
 
     fn is_adaptive(&self) -> bool {
@@ -65,23 +88,10 @@ impl Stepper for EulerHeun {
             let rose = c.rose(loss1);
             if !rose && err <= 1.0 && err.is_finite() {
                 let out = c.accept(net, h, loss1);
-                if h == c.h {
-                    let grow = if err > 0.0 {
-                        (0.9 / err.sqrt()).clamp(0.2, 2.0)
-                    } else {
-                        2.0
-                    };
-                    c.h = (grow * h).min(c.h_max);
-                }
+                c.grow_after(h, err);
                 return Ok(out);
             }
-            c.rejected += 1;
-            let shrink = if !rose && err.is_finite() && err > 0.0 {
-                (0.9 / err.sqrt()).clamp(0.2, 0.9)
-            } else {
-                0.5
-            };
-            c.h = shrink * h;
+            c.shrink_after(h, err, rose);
         }
     }
 

@@ -8,8 +8,21 @@
 //! the step's batch).
 
 use super::field::Field;
+use super::rules::{ALL_MODES, RuleContext, StepRuleSpec};
 use super::stepper::{StepError, StepOutcome, Stepper};
 use crate::network::{Network, Velocity};
+
+/// The rule in the registry: `heun`, every mode.
+pub const SPEC: StepRuleSpec = StepRuleSpec {
+    name: "heun",
+    aliases: &[],
+    help: "Heun's second-order rule with the fixed step --dt (every mode)",
+    adaptive: false,
+    order: 2,
+    modes: ALL_MODES,
+    dense_matrices: 0,
+    build: |c: &RuleContext<'_>| Box::new(Heun::new(c.net.width(), c.net.param_dim())),
+};
 
 /// Heun's second-order rule with a fixed step.
 #[derive(Clone, Debug)]
@@ -32,7 +45,7 @@ impl Heun {
 
 impl Stepper for Heun {
     fn name(&self) -> &'static str {
-        "heun"
+        SPEC.name
     }
 
     fn is_adaptive(&self) -> bool {

@@ -24,7 +24,8 @@
 //! `Stalled`. Stops as [`StopRule`] says (an iteration is one accepted step).
 
 use super::field::Field;
-use super::minimiser::{MinimiseReport, Minimiser, Stop, StopRule};
+use super::minimiser::{MinimiseReport, Minimiser, Stop, StopRule, dot};
+use super::minimisers::MinimiserSpec;
 use crate::network::{Network, Velocity};
 use std::collections::VecDeque;
 
@@ -36,6 +37,14 @@ pub const ARMIJO: f64 = 1e-4;
 pub const WOLFE: f64 = 0.9;
 /// Trial steps per line search.
 pub const LINE_SEARCH_TRIALS: usize = 60;
+
+/// The minimiser in the registry: `lbfgs`.
+pub const SPEC: MinimiserSpec = MinimiserSpec {
+    name: "lbfgs",
+    aliases: &[],
+    help: "plain L-BFGS with a weak Wolfe line search (first order)",
+    build: || Box::new(Lbfgs::default()),
+};
 
 /// Plain L-BFGS with a weak Wolfe line search (see the module docs).
 #[derive(Clone, Debug)]
@@ -56,10 +65,6 @@ impl Default for Lbfgs {
             skipped: 0,
         }
     }
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// d = −H g by the two-loop recursion over `pairs` (s, y, 1/sᵀy), oldest first.
@@ -83,7 +88,7 @@ fn direction(pairs: &VecDeque<(Vec<f64>, Vec<f64>, f64)>, g: &[f64], d: &mut [f6
 
 impl Minimiser for Lbfgs {
     fn name(&self) -> &'static str {
-        "lbfgs"
+        SPEC.name
     }
 
     fn minimise(
@@ -113,11 +118,8 @@ impl Minimiser for Lbfgs {
         grad(&vel, &mut g);
         let mut it = 0;
         let stop = loop {
-            if vel.norm() <= rule.grad_tol {
-                break Stop::Converged;
-            }
-            if it >= rule.max_iterations {
-                break Stop::Budget;
+            if let Some(stop) = rule.before_iteration(vel.norm(), loss, it) {
+                break stop;
             }
             // L-BFGS direction, then steepest descent if that one finds no decrease
             let mut found = None;
@@ -199,10 +201,10 @@ impl Minimiser for Lbfgs {
             std::mem::swap(net, &mut trial);
             std::mem::swap(&mut theta, &mut xt);
             std::mem::swap(&mut g, &mut gt);
-            let rel = (loss - l) / loss.abs().max(f64::MIN_POSITIVE);
+            let stalled = rule.after_step(loss, l);
             loss = l;
-            if rel < rule.rel_decrease {
-                break Stop::Stalled;
+            if let Some(stop) = stalled {
+                break stop;
             }
         };
         MinimiseReport {

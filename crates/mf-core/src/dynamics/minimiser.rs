@@ -23,6 +23,35 @@ pub struct StopRule {
     pub max_iterations: u64,
 }
 
+impl StopRule {
+    /// The tests before an iteration, in order: **converged** when ‖v‖ ≤ `grad_tol`;
+    /// **stalled** when the loss or ‖v‖ is not finite (nothing to measure a decrease
+    /// against); **budget** after `max_iterations` iterations. `None`: iterate.
+    pub fn before_iteration(&self, grad_norm: f64, loss: f64, iterations: u64) -> Option<Stop> {
+        if grad_norm <= self.grad_tol {
+            Some(Stop::Converged)
+        } else if !(loss.is_finite() && grad_norm.is_finite()) {
+            Some(Stop::Stalled)
+        } else if iterations >= self.max_iterations {
+            Some(Stop::Budget)
+        } else {
+            None
+        }
+    }
+
+    /// The test after an accepted step from the loss `before` to `after`: **stalled** when
+    /// the relative decrease (before − after)/|before| is below `rel_decrease`.
+    pub fn after_step(&self, before: f64, after: f64) -> Option<Stop> {
+        let rel = (before - after) / before.abs().max(f64::MIN_POSITIVE);
+        (rel < self.rel_decrease).then_some(Stop::Stalled)
+    }
+}
+
+/// The Euclidean inner product of two flat vectors (the minimisers' one).
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
 impl Default for StopRule {
     fn default() -> Self {
         Self {
@@ -60,7 +89,7 @@ pub struct MinimiseReport {
 }
 
 /// A descent method on a field's loss (see the module docs).
-pub trait Minimiser {
+pub trait Minimiser: Send {
     /// Name, for reports.
     fn name(&self) -> &'static str;
 
@@ -73,6 +102,14 @@ pub trait Minimiser {
     ) -> MinimiseReport;
 }
 
+/// The reference minimiser in the registry ([`super::minimisers`]).
+pub const STEEPEST_DESCENT: super::minimisers::MinimiserSpec = super::minimisers::MinimiserSpec {
+    name: "steepest-descent",
+    aliases: &[],
+    help: "steepest descent with Armijo backtracking (the reference)",
+    build: || Box::new(SteepestDescent),
+};
+
 /// Steepest descent θ ← θ + α v(θ) with Armijo backtracking (α halved until
 /// ℓ(θ + α v) ≤ ℓ(θ) − 10⁻⁴ α ‖v‖²/n, α grown by 2 after a success): the reference minimiser.
 #[derive(Clone, Debug, Default)]
@@ -80,7 +117,7 @@ pub struct SteepestDescent;
 
 impl Minimiser for SteepestDescent {
     fn name(&self) -> &'static str {
-        "steepest-descent"
+        STEEPEST_DESCENT.name
     }
 
     fn minimise(
@@ -98,11 +135,8 @@ impl Minimiser for SteepestDescent {
         let mut it = 0;
         let stop = loop {
             let g2 = v.dot(&v);
-            if g2.sqrt() <= rule.grad_tol {
-                break Stop::Converged;
-            }
-            if it >= rule.max_iterations {
-                break Stop::Budget;
+            if let Some(stop) = rule.before_iteration(g2.sqrt(), loss, it) {
+                break stop;
             }
             let mut accepted = None;
             for _ in 0..60 {
@@ -120,11 +154,11 @@ impl Minimiser for SteepestDescent {
             };
             it += 1;
             std::mem::swap(net, &mut trial);
-            let decrease = (loss - l) / loss.abs().max(f64::MIN_POSITIVE);
+            let stalled = rule.after_step(loss, l);
             loss = field.velocity(net, &mut v);
             alpha *= 2.0;
-            if decrease < rule.rel_decrease {
-                break Stop::Stalled;
+            if let Some(stop) = stalled {
+                break stop;
             }
         };
         MinimiseReport {

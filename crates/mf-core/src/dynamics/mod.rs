@@ -26,11 +26,15 @@ pub mod field;
 mod heun;
 pub mod lbfgs;
 pub mod minimiser;
+pub mod minimisers;
 #[cfg(test)]
 mod polish_tests;
 mod rodas3;
+pub mod rules;
 pub mod sampled;
 pub mod stepper;
+#[cfg(test)]
+pub(crate) mod test_fields;
 pub mod trust_region;
 
 pub use crate::network::Velocity;
@@ -43,6 +47,7 @@ pub use heun::Heun;
 pub use lbfgs::Lbfgs;
 pub use minimiser::{MinimiseReport, Minimiser, SteepestDescent, Stop, StopRule};
 pub use rodas3::Rodas3;
+pub use rules::{RuleContext, STEP_RULES, StepRuleSpec, StepperFactory, step_rule};
 pub use sampled::{
     SampledField, Workspace, chunk_len, loss, outputs, reference_velocity, velocity,
 };

@@ -1,66 +1,18 @@
 //! Tests of the polish minimisers ([`TrustRegionNewton`], [`Lbfgs`]): known minimisers, a
 //! saddle, a teacher network, the exact loss, no-decrease and bitwise reproducibility.
 
-use super::{Field, Lbfgs, Minimiser, RegionNorm, SteepestDescent, Stop, StopRule};
-use super::{TrustRegionNewton, Velocity};
+use super::TrustRegionNewton;
+use super::test_fields::{Flat, Rosenbrock, Saddle, flat};
+use super::{Lbfgs, Minimiser, RegionNorm, SteepestDescent, Stop, StopRule};
 use crate::network::{InitC, Network};
 use crate::points::PointSet;
 use crate::streams::{Purpose, stream};
 use crate::target::Target;
-use crate::unit::{Rbf, builtin_unit};
+use crate::unit::Rbf;
 use crate::{Mode, TrainConfig, Trainer, UnitKind};
 use faer::{MatRef, Par};
 use std::sync::Arc;
 use std::time::Instant;
-
-/// The extended Rosenbrock function on the flat parameters, in pairs (x, y) = (θ_{2i}, θ_{2i+1}):
-/// ℓ = Σ_i 100 (y − x²)² + (1 − x)², unique minimiser θ = 1, non-convex, with a curved valley.
-/// `analytic` says whether it offers H·x (else the minimisers finite-difference v).
-struct Rosenbrock {
-    n: f64,
-    analytic: bool,
-}
-
-fn flat(net: &Network) -> Vec<f64> {
-    let mut x = vec![0.0; net.len()];
-    net.to_flat(&mut x);
-    x
-}
-
-impl Field for Rosenbrock {
-    fn velocity(&mut self, net: &Network, vel: &mut Velocity) -> f64 {
-        let t = flat(net);
-        let mut g = vec![0.0; t.len()];
-        for i in (0..t.len()).step_by(2) {
-            let (x, y) = (t[i], t[i + 1]);
-            g[i] = -400.0 * x * (y - x * x) - 2.0 * (1.0 - x);
-            g[i + 1] = 200.0 * (y - x * x);
-        }
-        g.iter_mut().for_each(|v| *v *= -self.n);
-        vel.set_from_flat(&g);
-        self.loss(net)
-    }
-    fn loss(&mut self, net: &Network) -> f64 {
-        let t = flat(net);
-        (0..t.len())
-            .step_by(2)
-            .map(|i| 100.0 * (t[i + 1] - t[i] * t[i]).powi(2) + (1.0 - t[i]).powi(2))
-            .sum()
-    }
-    fn hessian_vector(&mut self, net: &Network, u: &[f64], out: &mut [f64]) -> Option<f64> {
-        if !self.analytic {
-            return None;
-        }
-        let t = flat(net);
-        for i in (0..t.len()).step_by(2) {
-            let (x, y) = (t[i], t[i + 1]);
-            let (hxx, hxy, hyy) = (1200.0 * x * x - 400.0 * y + 2.0, -400.0 * x, 200.0);
-            out[i] = self.n * (hxx * u[i] + hxy * u[i + 1]);
-            out[i + 1] = self.n * (hxy * u[i] + hyy * u[i + 1]);
-        }
-        Some(self.loss(net))
-    }
-}
 
 fn rosenbrock_start() -> Network {
     // n = 2 units with q = 1: four parameters (c₀, c₁, z₀, z₁), the classic start (−1.2, 1)
@@ -136,29 +88,6 @@ fn lbfgs_reaches_the_rosenbrock_minimiser() {
     assert!(report.iterations <= 200, "{report:?}");
 }
 
-/// ℓ(x, y) = ½x² + ¼(y² − 1)² on (c₀, z₀) = (x, y): minimisers (0, ±1), a saddle at (0, 0),
-/// H = diag(1, 3y² − 1) indefinite for |y| < 1/√3.
-struct Saddle;
-
-impl Field for Saddle {
-    fn velocity(&mut self, net: &Network, vel: &mut Velocity) -> f64 {
-        let (x, y) = (net.c[0], net.z[(0, 0)]);
-        vel.c[0] = -x;
-        vel.z[(0, 0)] = -(y * y - 1.0) * y;
-        self.loss(net)
-    }
-    fn loss(&mut self, net: &Network) -> f64 {
-        let (x, y) = (net.c[0], net.z[(0, 0)]);
-        0.5 * x * x + 0.25 * (y * y - 1.0).powi(2)
-    }
-    fn hessian_vector(&mut self, net: &Network, u: &[f64], out: &mut [f64]) -> Option<f64> {
-        let y = net.z[(0, 0)];
-        out[0] = u[0];
-        out[1] = (3.0 * y * y - 1.0) * u[1];
-        Some(self.loss(net))
-    }
-}
-
 #[test]
 fn trust_region_escapes_a_saddle_that_traps_newton() {
     let start = || {
@@ -186,34 +115,6 @@ fn trust_region_escapes_a_saddle_that_traps_newton() {
     assert!(report.loss_after < 1e-20, "{report:?}");
     assert!((net.z[(0, 0)].abs() - 1.0).abs() < 1e-10 && net.c[0].abs() < 1e-10);
     assert!(report.iterations <= 20, "{report:?}");
-}
-
-/// ℓ = 1 + Σ_j (θ_j − m_j)²: at θ = m + 10⁻¹² the gradient is not zero but no step can lower
-/// the loss below its round-off (1 + 10⁻²⁴ = 1).
-struct Flat {
-    m: Vec<f64>,
-    n: f64,
-}
-
-impl Field for Flat {
-    fn velocity(&mut self, net: &Network, vel: &mut Velocity) -> f64 {
-        let t = flat(net);
-        let g: Vec<f64> = t
-            .iter()
-            .zip(&self.m)
-            .map(|(x, m)| -self.n * 2.0 * (x - m))
-            .collect();
-        vel.set_from_flat(&g);
-        self.loss(net)
-    }
-    fn loss(&mut self, net: &Network) -> f64 {
-        let t = flat(net);
-        1.0 + t
-            .iter()
-            .zip(&self.m)
-            .map(|(x, m)| (x - m).powi(2))
-            .sum::<f64>()
-    }
 }
 
 #[test]
@@ -316,7 +217,7 @@ fn the_polish_recovers_a_teacher_network_from_its_training_loss() {
     let target: Arc<dyn Target> = teacher.clone();
     // three training sets (seeds), the same start
     for seed in [3, 4, 5] {
-        let mut cfg = TrainConfig::new(UnitKind::Rbf, d, 3, 400, 0.5, seed);
+        let mut cfg = TrainConfig::new(UnitKind::named("rbf"), d, 3, 400, 0.5, seed);
         cfg.mode = Mode::Gd;
         cfg.sigma = Some(sigma);
         cfg.train_size = 4000;
@@ -332,9 +233,15 @@ fn the_polish_recovers_a_teacher_network_from_its_training_loss() {
                 ck.z[i][k] = teacher.w[i][k] + 0.3 * (0.9 * (i * d + k) as f64 + 1.1).cos();
             }
         }
-        let mut t =
-            Trainer::from_checkpoint_with(ck, &builtin_unit, Some(target.clone()), Par::Seq)
-                .unwrap();
+        let mut t = Trainer::from_checkpoint_with(
+            ck,
+            &crate::train::Extensions {
+                target: Some(target.clone()),
+                ..crate::train::Extensions::default()
+            },
+            Par::Seq,
+        )
+        .unwrap();
         // a short flow: forward Euler, Δt = 0.5, to t = 200
         t.run(400, &mut |_| {}, &mut |_| Ok(())).unwrap();
         let flow = t.trace().last().unwrap().train_loss.unwrap();
@@ -392,7 +299,7 @@ fn the_polish_recovers_a_teacher_network_from_its_training_loss() {
 
 /// An exact-mode run (d = 5, σ = R/2, c(0) = 0, the default adaptive rule) flowed to t.
 fn exact_flow(width: usize, t_end: u64, seed: u64, par: Par) -> Trainer {
-    let mut cfg = TrainConfig::new(UnitKind::Rbf, 5, width, t_end, 1.0, seed);
+    let mut cfg = TrainConfig::new(UnitKind::named("rbf"), 5, width, t_end, 1.0, seed);
     cfg.mode = Mode::Exact;
     cfg.init_c = InitC::Zero;
     cfg.test_size = 1000;
@@ -417,10 +324,8 @@ fn on_the_exact_loss_the_polish_does_at_least_as_well_as_lbfgs() {
     let cf = t.target().zero_network_loss();
     let flow = t.trace().last().unwrap().test_loss;
     let flow_state = t.network().clone();
-    let (mut tr, rule) = crate::train::polish_minimiser(&crate::config::Polish {
-        tol: 1e-10,
-        max_iterations: 100,
-    });
+    let (mut tr, rule) =
+        crate::train::polish_minimiser(&crate::config::Polish::new(1e-10, 100)).unwrap();
     assert_eq!(tr.name(), "trust-region-newton");
     let clock = Instant::now();
     let polish = t.polish(tr.as_mut(), &rule).unwrap().clone();

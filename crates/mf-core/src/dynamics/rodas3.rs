@@ -35,9 +35,24 @@
 
 use super::dense::DenseLu;
 use super::field::Field;
-use super::stepper::{AdaptiveCore, StepError, StepOutcome, Stepper, StepperState};
+use super::rules::{EXACT_ONLY, RuleContext, StepRuleSpec};
+use super::stepper::{
+    AdaptiveCore, OnRise, StepControl, StepError, StepOutcome, Stepper, StepperState, weighted_rms,
+};
 use crate::network::Network;
 use faer::Mat;
+
+/// The rule in the registry: `rodas3` (alias `implicit`), exact mode.
+pub const SPEC: StepRuleSpec = StepRuleSpec {
+    name: "rodas3",
+    aliases: &["implicit"],
+    help: "the stiff rule: Rosenbrock RODAS3 with the exact Hessian, L-stable, its step limited by --tol and not by stability (exact mode)",
+    adaptive: true,
+    order: 3,
+    modes: EXACT_ONLY,
+    dense_matrices: 3,
+    build: |c: &RuleContext<'_>| Box::new(Rodas3::new(c)),
+};
 
 /// γ of RODAS3.
 const GAMMA: f64 = 0.5;
@@ -48,8 +63,14 @@ const C32: f64 = -1.0;
 const C41: f64 = 1.0;
 const C42: f64 = -1.0;
 const C43: f64 = -8.0 / 3.0;
-/// Largest growth of the step after an accepted step.
-const GROW_MAX: f64 = 6.0;
+/// The controller: err^(−1/3), growth at most 6, a rising loss shrinks by at least half.
+const CONTROL: StepControl = StepControl {
+    exponent: 1.0 / 3.0,
+    grow_max: 6.0,
+    on_rise: OnRise::Clamp,
+};
+/// The step after a singular stage matrix G.
+const SINGULAR_SHRINK: f64 = 0.25;
 
 /// RODAS3 with the exact Hessian (module docs).
 #[derive(Debug)]
@@ -66,13 +87,12 @@ pub struct Rodas3 {
 }
 
 impl Rodas3 {
-    /// A stepper for `net`'s shape: first step `h0` ≤ `h_max`, tolerance `tol`, round-off
-    /// allowance `floor` of the descent check (the factorisation is sequential:
-    /// [`super::dense`]).
-    pub fn new(net: &Network, h0: f64, h_max: f64, tol: f64, floor: f64) -> Self {
-        let big = net.len();
+    /// A stepper for the network, first step, bounds, tolerance and round-off allowance of
+    /// `ctx` (the factorisation is sequential: [`super::dense`]).
+    pub fn new(ctx: &RuleContext<'_>) -> Self {
+        let big = ctx.net.len();
         Self {
-            core: AdaptiveCore::new(net, h0, h_max, tol, floor),
+            core: AdaptiveCore::new(ctx, CONTROL),
             hess: Mat::zeros(big, big),
             g: Mat::zeros(big, big),
             lu: DenseLu::new(big),
@@ -84,18 +104,9 @@ impl Rodas3 {
         }
     }
 
-    /// ‖e_j / (tol (1 + |y_j|))‖_RMS in flat order (the order of the explicit rules' norm).
+    /// The error norm of every adaptive rule ([`weighted_rms`]) in flat order.
     fn error_norm(&self, e: &[f64]) -> f64 {
-        let tol = self.core.tol;
-        let acc: f64 = e
-            .iter()
-            .zip(&self.y)
-            .map(|(ej, yj)| {
-                let r = ej / (tol * (1.0 + yj.abs()));
-                r * r
-            })
-            .sum();
-        (acc / e.len() as f64).sqrt()
+        weighted_rms(self.core.tol, e.iter().copied().zip(self.y.iter().copied()))
     }
 
     /// w = f + Σ_m (c_m / h) K_m, then K_out = G⁻¹ w.
@@ -126,7 +137,7 @@ impl Rodas3 {
 
 impl Stepper for Rodas3 {
     fn name(&self) -> &'static str {
-        "implicit"
+        SPEC.name
     }
 
     fn is_adaptive(&self) -> bool {
@@ -141,11 +152,9 @@ impl Stepper for Rodas3 {
     ) -> Result<StepOutcome, StepError> {
         self.core.first_stage(net, field);
         if !self.have_hess {
-            field.hessian(net, self.hess.as_mut()).ok_or_else(|| {
-                StepError::Failed(
-                    "the implicit rule needs the Hessian of the loss (--mode exact)".into(),
-                )
-            })?;
+            field
+                .hessian(net, self.hess.as_mut())
+                .ok_or(StepError::NeedsHessian { rule: SPEC.name })?;
             self.have_hess = true;
         }
         net.to_flat(&mut self.y);
@@ -161,7 +170,7 @@ impl Stepper for Rodas3 {
             }
             if self.lu.factor(self.g.as_ref()).is_err() {
                 self.core.rejected += 1;
-                self.core.h = 0.25 * h;
+                self.core.h = SINGULAR_SHRINK * h;
                 continue;
             }
             // K₁, K₂ from v(θ)
@@ -187,27 +196,10 @@ impl Stepper for Rodas3 {
             if err <= 1.0 && !rose && err.is_finite() && c.stage.is_finite() {
                 let out = c.accept(net, h, loss1);
                 self.have_hess = false;
-                if h == c.h {
-                    let grow = if err > 0.0 {
-                        0.9 * err.powf(-1.0 / 3.0)
-                    } else {
-                        GROW_MAX
-                    };
-                    c.h = (h * grow.clamp(0.2, GROW_MAX)).min(c.h_max);
-                }
+                c.grow_after(h, err);
                 return Ok(out);
             }
-            c.rejected += 1;
-            let shrink = if err.is_finite() && err > 0.0 {
-                0.9 * err.powf(-1.0 / 3.0)
-            } else {
-                0.2
-            };
-            c.h = h * if rose {
-                shrink.clamp(0.2, 0.5)
-            } else {
-                shrink.clamp(0.2, 0.9)
-            };
+            c.shrink_after(h, err, rose);
         }
     }
 
@@ -227,71 +219,8 @@ impl Stepper for Rodas3 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_fields::{NoHessian, Separable, ctx, integrate, start};
     use super::*;
-    use crate::network::Velocity;
-    use faer::MatMut;
-
-    /// ℓ(θ) = Σ_j (a_j θ_j²/2 + b θ_j⁴/4) on the flat parameters, v = −n∇ℓ, H = n∇²ℓ.
-    struct Separable {
-        a: Vec<f64>,
-        b: f64,
-        n: f64,
-        evals: usize,
-    }
-
-    impl Field for Separable {
-        fn velocity(&mut self, net: &Network, vel: &mut Velocity) -> f64 {
-            self.evals += 1;
-            let mut x = vec![0.0; net.len()];
-            net.to_flat(&mut x);
-            let v: Vec<f64> = x
-                .iter()
-                .zip(&self.a)
-                .map(|(x, a)| -self.n * (a * x + self.b * x * x * x))
-                .collect();
-            vel.set_from_flat(&v);
-            self.loss(net)
-        }
-        fn loss(&mut self, net: &Network) -> f64 {
-            let mut x = vec![0.0; net.len()];
-            net.to_flat(&mut x);
-            x.iter()
-                .zip(&self.a)
-                .map(|(x, a)| 0.5 * a * x * x + 0.25 * self.b * x.powi(4))
-                .sum()
-        }
-        fn hessian(&mut self, net: &Network, mut out: MatMut<'_, f64>) -> Option<f64> {
-            let mut x = vec![0.0; net.len()];
-            net.to_flat(&mut x);
-            out.fill(0.0);
-            for (j, (xj, a)) in x.iter().zip(&self.a).enumerate() {
-                out[(j, j)] = self.n * (a + 3.0 * self.b * xj * xj);
-            }
-            Some(self.loss(net))
-        }
-    }
-
-    fn start(n: usize, q: usize) -> Network {
-        let mut net = Network::zeros(n, q);
-        let x: Vec<f64> = (0..net.len()).map(|j| 1.0 + 0.1 * j as f64).collect();
-        net.set_from_flat(&x);
-        net
-    }
-
-    /// Integrates to `t_end` in steps of at most `span`; returns (state, steps).
-    fn integrate(st: &mut Rodas3, net: &mut Network, f: &mut Separable, t_end: f64) -> u64 {
-        let mut t = 0.0;
-        let mut steps = 0;
-        while t < t_end {
-            let out = st.step(net, f, t_end - t).unwrap();
-            t += out.dt;
-            if (t - t_end).abs() <= 1e-12 * t_end {
-                t = t_end;
-            }
-            steps += 1;
-        }
-        steps
-    }
 
     #[test]
     fn stiff_linear_flow_is_solved_with_steps_far_beyond_the_explicit_stability_limit() {
@@ -311,8 +240,8 @@ mod tests {
         let mut x0 = vec![0.0; len];
         net.to_flat(&mut x0);
         let (tol, t_end) = (1e-6, 50.0);
-        let mut st = Rodas3::new(&net, 1e-3, f64::INFINITY, tol, 0.0);
-        let steps = integrate(&mut st, &mut net, &mut f, t_end);
+        let mut st = Rodas3::new(&ctx(&net, 1e-3, f64::INFINITY, tol, 0.0));
+        let steps = integrate(&mut st, &mut net, &mut f, t_end, f64::NAN);
         let mut x = vec![0.0; len];
         net.to_flat(&mut x);
         for j in 0..len {
@@ -345,8 +274,8 @@ mod tests {
         };
         let run = |h: f64| {
             let mut net = start(n, q);
-            let mut st = Rodas3::new(&net, h, h, 1e9, f64::INFINITY);
-            integrate(&mut st, &mut net, &mut field(), 1.0);
+            let mut st = Rodas3::new(&ctx(&net, h, h, 1e9, f64::INFINITY));
+            integrate(&mut st, &mut net, &mut field(), 1.0, f64::NAN);
             let mut x = vec![0.0; len];
             net.to_flat(&mut x);
             x
@@ -371,18 +300,8 @@ mod tests {
 
     #[test]
     fn a_field_without_a_hessian_is_a_clear_error() {
-        struct NoHessian;
-        impl Field for NoHessian {
-            fn velocity(&mut self, _: &Network, vel: &mut Velocity) -> f64 {
-                vel.fill(0.0);
-                1.0
-            }
-            fn loss(&mut self, _: &Network) -> f64 {
-                1.0
-            }
-        }
         let mut net = start(2, 1);
-        let mut st = Rodas3::new(&net, 0.1, 1.0, 1e-6, 0.0);
+        let mut st = Rodas3::new(&ctx(&net, 0.1, 1.0, 1e-6, 0.0));
         let err = st.step(&mut net, &mut NoHessian, 1.0).unwrap_err();
         assert!(err.to_string().contains("Hessian"), "{err}");
     }

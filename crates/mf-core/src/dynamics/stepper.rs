@@ -9,6 +9,7 @@
 //! grid point it aimed at.
 
 use super::field::Field;
+use super::rules::RuleContext;
 use crate::network::{Network, Velocity};
 use serde::{Deserialize, Serialize};
 
@@ -43,9 +44,12 @@ pub enum StepError {
         /// The last step size tried.
         h: f64,
     },
-    /// The rule failed for a reason it states (e.g. a linear system it cannot solve).
-    #[error("{0}")]
-    Failed(String),
+    /// The rule needs the Hessian of the loss, and the field has none (sampled modes).
+    #[error("the {rule} rule needs the Hessian of the loss (--mode exact)")]
+    NeedsHessian {
+        /// The rule's name.
+        rule: &'static str,
+    },
 }
 
 /// A time-stepping rule (see the module docs).
@@ -78,10 +82,98 @@ pub trait Stepper: Send {
     fn restore(&mut self, _state: StepperState) {}
 }
 
-/// The state shared by the adaptive rules: step size, bounds, counters, stage buffers and the
-/// first-same-as-last velocity.
+/// The error norm of every adaptive rule: ‖e_j / (tol (1 + |θ_j|))‖_RMS over the pairs
+/// (e_j, θ_j), in the order given (flat order: the charges, then z column by column).
+pub fn weighted_rms(tol: f64, pairs: impl Iterator<Item = (f64, f64)>) -> f64 {
+    let (mut acc, mut count) = (0.0, 0usize);
+    for (e, theta) in pairs {
+        let r = e / (tol * (1.0 + theta.abs()));
+        acc += r * r;
+        count += 1;
+    }
+    (acc / count as f64).sqrt()
+}
+
+/// The safety factor of the step controller: the next step aims at 0.9 of the tolerance.
+pub const SAFETY: f64 = 0.9;
+/// The smallest factor a step changes by, after an acceptance or a rejection.
+pub const SHRINK_MIN: f64 = 0.2;
+/// The largest factor after a rejection for the error alone.
+pub const SHRINK_MAX: f64 = 0.9;
+/// The largest factor after a rejection for a rising loss (a step beyond the stability limit).
+pub const RISE_SHRINK: f64 = 0.5;
+
+/// What a rejection for a rising loss (or an error that is not a positive number) does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnRise {
+    /// The error's factor, clamped to [[`SHRINK_MIN`], [`RISE_SHRINK`]] (the rules with an
+    /// error estimate of order ≥ 2).
+    Clamp,
+    /// Exactly [`RISE_SHRINK`] (Euler with its Heun estimate, backtracking).
+    Halve,
+}
+
+/// The step controller shared by every adaptive rule: from the error `err` of a step h (in the
+/// norm of [`weighted_rms`], 1 = the tolerance), the factor SAFETY · err^(−`exponent`)
+/// (`exponent` = 1/(p+1) for an error estimate of order p), clamped to named limits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepControl {
+    /// 1/(p + 1) for an error estimate of order p: 1/3 (Bogacki–Shampine, RODAS3), 1/2 (the
+    /// Euler–Heun estimate).
+    pub exponent: f64,
+    /// The largest growth after an accepted step (also the growth at err = 0).
+    pub grow_max: f64,
+    /// What a rising loss does.
+    pub on_rise: OnRise,
+}
+
+impl StepControl {
+    /// SAFETY · err^(−exponent) (with err^(−1/2) as 1/√err, which is correctly rounded).
+    fn factor(&self, err: f64) -> f64 {
+        if self.exponent == 0.5 {
+            SAFETY / err.sqrt()
+        } else {
+            SAFETY * err.powf(-self.exponent)
+        }
+    }
+
+    /// The next step after accepting the step h with error `err`:
+    /// h · clamp(factor, SHRINK_MIN, grow_max) (grow_max when err = 0).
+    pub fn grown(&self, h: f64, err: f64) -> f64 {
+        let g = if err > 0.0 {
+            self.factor(err)
+        } else {
+            self.grow_max
+        };
+        h * g.clamp(SHRINK_MIN, self.grow_max)
+    }
+
+    /// The step to retry after rejecting the step h with error `err` (`rose`: the loss rose):
+    /// h · clamp(factor, SHRINK_MIN, SHRINK_MAX) for the error alone; on a rise, or an error
+    /// that is not a positive number, as [`OnRise`] says (the factor then SHRINK_MIN for
+    /// [`OnRise::Clamp`]).
+    pub fn shrunk(&self, h: f64, err: f64, rose: bool) -> f64 {
+        let usable = err.is_finite() && err > 0.0;
+        match self.on_rise {
+            OnRise::Halve if rose || !usable => h * RISE_SHRINK,
+            OnRise::Halve => h * self.factor(err).clamp(SHRINK_MIN, SHRINK_MAX),
+            OnRise::Clamp => {
+                let f = if usable { self.factor(err) } else { SHRINK_MIN };
+                h * if rose {
+                    f.clamp(SHRINK_MIN, RISE_SHRINK)
+                } else {
+                    f.clamp(SHRINK_MIN, SHRINK_MAX)
+                }
+            }
+        }
+    }
+}
+
+/// The state shared by the adaptive rules: step size, bounds, counters, stage buffers, the
+/// first-same-as-last velocity and the step controller.
 #[derive(Clone, Debug)]
 pub(crate) struct AdaptiveCore {
+    pub control: StepControl,
     pub h: f64,
     pub h_max: f64,
     pub h_floor: f64,
@@ -99,10 +191,12 @@ pub(crate) struct AdaptiveCore {
 }
 
 impl AdaptiveCore {
-    /// Buffers for `net`'s shape, first step `h0` ≤ `h_max`.
-    pub fn new(net: &Network, h0: f64, h_max: f64, tol: f64, floor: f64) -> Self {
+    /// Buffers for `net`'s shape, first step `h0` ≤ `h_max` (`ctx`), and the rule's controller.
+    pub fn new(ctx: &RuleContext<'_>, control: StepControl) -> Self {
+        let (net, h0, h_max, tol, floor) = (ctx.net, ctx.dt, ctx.h_max, ctx.tol, ctx.floor);
         let (n, q) = (net.width(), net.param_dim());
         Self {
+            control,
             h: h0.min(h_max),
             h_max,
             h_floor: 1e-14 * h0.min(h_max),
@@ -154,27 +248,33 @@ impl AdaptiveCore {
         out
     }
 
-    /// ‖e / (tol (1 + |θ|))‖_RMS over every parameter, with the error components e given for
-    /// the charges (`e_c(i)`) and the unit parameters (`e_z(i, k)`).
+    /// [`weighted_rms`] over every parameter of `net`, in flat order, with the error components
+    /// given for the charges (`e_c(i)`) and the unit parameters (`e_z(i, k)`).
     pub fn weighted_rms(
         &self,
         net: &Network,
         e_c: impl Fn(usize) -> f64,
         e_z: impl Fn(usize, usize) -> f64,
     ) -> f64 {
-        let mut acc = 0.0;
-        for i in 0..net.c.len() {
-            let r = e_c(i) / (self.tol * (1.0 + net.c[i].abs()));
-            acc += r * r;
-        }
         let (n, q) = (net.z.nrows(), net.z.ncols());
-        for k in 0..q {
-            for i in 0..n {
-                let r = e_z(i, k) / (self.tol * (1.0 + net.z[(i, k)].abs()));
-                acc += r * r;
-            }
+        let charges = (0..net.c.len()).map(|i| (e_c(i), net.c[i]));
+        let units = (0..q).flat_map(|k| (0..n).map(move |i| (i, k)));
+        let units = units.map(|(i, k)| (e_z(i, k), net.z[(i, k)]));
+        weighted_rms(self.tol, charges.chain(units))
+    }
+
+    /// The next step after accepting the step h with error `err` ([`StepControl::grown`]),
+    /// unless h was clipped by the span (then the step size stays), capped at `h_max`.
+    pub fn grow_after(&mut self, h: f64, err: f64) {
+        if h == self.h {
+            self.h = self.control.grown(h, err).min(self.h_max);
         }
-        (acc / (net.c.len() + n * q) as f64).sqrt()
+    }
+
+    /// Counts a rejection of the step h and sets the step to retry ([`StepControl::shrunk`]).
+    pub fn shrink_after(&mut self, h: f64, err: f64, rose: bool) {
+        self.rejected += 1;
+        self.h = self.control.shrunk(h, err, rose);
     }
 
     pub fn state(&self) -> StepperState {

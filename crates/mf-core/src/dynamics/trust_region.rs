@@ -80,7 +80,8 @@
 //! field's own.
 
 use super::field::Field;
-use super::minimiser::{MinimiseReport, Minimiser, Stop, StopRule};
+use super::minimiser::{MinimiseReport, Minimiser, Stop, StopRule, dot};
+use super::minimisers::MinimiserSpec;
 use crate::network::{Network, Velocity};
 
 /// Smallest ρ of an accepted step (Nocedal & Wright's η ∈ [0, ¼)); the actual decrease must
@@ -147,6 +148,15 @@ pub struct TrustRegionStats {
     pub history: Vec<(f64, f64)>,
 }
 
+/// The minimiser in the registry: `trust-region-newton` (alias `trust-region`), the default
+/// polish.
+pub const SPEC: MinimiserSpec = MinimiserSpec {
+    name: "trust-region-newton",
+    aliases: &["trust-region"],
+    help: "descent-only trust-region Newton, Steihaug–Toint CG on exact Hessian-vector products (the default)",
+    build: || Box::new(TrustRegionNewton::new()),
+};
+
 /// Descent-only trust-region Newton with Steihaug–Toint CG (see the module docs).
 #[derive(Clone, Debug)]
 pub struct TrustRegionNewton {
@@ -191,10 +201,6 @@ impl TrustRegionNewton {
     pub fn stats(&self) -> &TrustRegionStats {
         &self.stats
     }
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// The positive root τ of ‖p + τd‖ = Δ (‖p‖ ≤ Δ), in the cancellation-free form.
@@ -390,7 +396,7 @@ impl Cg {
 
 impl Minimiser for TrustRegionNewton {
     fn name(&self) -> &'static str {
-        "trust-region-newton"
+        SPEC.name
     }
 
     fn minimise(
@@ -425,15 +431,8 @@ impl Minimiser for TrustRegionNewton {
         let mut g0 = f64::NAN;
         let mut it = 0;
         let stop = loop {
-            if gnorm <= rule.grad_tol {
-                break Stop::Converged;
-            }
-            if !(loss.is_finite() && gnorm.is_finite()) {
-                // a non-finite start: nothing to measure a decrease against
-                break Stop::Stalled;
-            }
-            if it >= rule.max_iterations {
-                break Stop::Budget;
+            if let Some(stop) = rule.before_iteration(gnorm, loss, it) {
+                break stop;
             }
             // ĝ = −D v
             vel.to_flat(&mut g);
@@ -473,7 +472,7 @@ impl Minimiser for TrustRegionNewton {
                 stats.accepted += 1;
                 std::mem::swap(net, &mut trial);
                 std::mem::swap(&mut theta, &mut trial_flat);
-                let rel = actual / loss.abs().max(f64::MIN_POSITIVE);
+                let stalled = rule.after_step(loss, l_new);
                 loss = l_new;
                 field.velocity(net, &mut vel);
                 gnorm = vel.norm();
@@ -483,8 +482,8 @@ impl Minimiser for TrustRegionNewton {
                 } else if rho > GROW_RATIO && pnorm >= 0.99 * radius {
                     radius = (GROW_FACTOR * radius).min(MAX_RADIUS);
                 }
-                if rel < rule.rel_decrease {
-                    break Stop::Stalled;
+                if let Some(stop) = stalled {
+                    break stop;
                 }
             } else {
                 stats.rejected += 1;

@@ -3,8 +3,9 @@
 //!
 //! Only exact mode has a Hessian H = n∇²ℓ, so only exact mode holds N × N matrices:
 //!
-//! - the implicit rule keeps H, the stage matrix G = I/(γh) + H and its LU factors:
-//!   [`IMPLICIT_MATRICES`] = 3;
+//! - a step rule declares the N × N matrices it keeps
+//!   ([`crate::dynamics::StepRuleSpec::dense_matrices`]): RODAS3 keeps H, the stage matrix
+//!   G = I/(γh) + H and its LU factors, 3;
 //! - the end-state diagnostics ([`super::end_state`]) form H once more, its eigenvectors Q and
 //!   the eigensolver's work space: [`END_STATE_MATRICES`] = 3 (while the stepper's are alive).
 //!
@@ -16,11 +17,9 @@
 //! memory it would need, instead of a panic in the allocator hours later. Where the available
 //! memory is unknown (no `/proc/meminfo`), nothing is refused.
 
-use crate::config::{Mode, StepRule, TrainConfig};
+use crate::config::{Mode, TrainConfig};
 use crate::error::TrainError;
 
-/// N × N matrices the implicit rule holds (H, G, the LU of G).
-pub const IMPLICIT_MATRICES: u64 = 3;
 /// N × N matrices the end-state diagnostics hold at the end of an exact run (H, Q and the
 /// eigensolver's work space).
 pub const END_STATE_MATRICES: u64 = 3;
@@ -30,11 +29,7 @@ pub fn dense_matrices(config: &TrainConfig) -> u64 {
     if config.mode != Mode::Exact {
         return 0;
     }
-    let stepper = if config.resolved_step_rule() == StepRule::Implicit {
-        IMPLICIT_MATRICES
-    } else {
-        0
-    };
+    let stepper = config.step_rule_spec().map_or(0, |r| r.dense_matrices);
     stepper + END_STATE_MATRICES
 }
 
@@ -97,36 +92,35 @@ pub fn check_dense_memory(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::UnitKind;
 
-    fn exact(width: usize, rule: StepRule) -> TrainConfig {
-        let mut c = TrainConfig::new(UnitKind::Rbf, 25, width, 10, 0.1, 1);
+    fn exact(width: usize, rule: &'static str) -> TrainConfig {
+        let mut c = TrainConfig::new("rbf", 25, width, 10, 0.1, 1);
         c.mode = Mode::Exact;
-        c.step_rule = Some(rule);
+        c.step_rule = Some(crate::config::StepRule::named(rule));
         c
     }
 
     #[test]
     fn only_exact_mode_holds_dense_matrices() {
         for mode in [Mode::Gd, Mode::Sgd, Mode::Online] {
-            let mut c = TrainConfig::new(UnitKind::Rbf, 25, 4096, 2, 0.1, 1);
+            let mut c = TrainConfig::new("rbf", 25, 4096, 2, 0.1, 1);
             c.mode = mode;
             assert_eq!(dense_matrices(&c), 0, "{mode:?}");
             assert_eq!(dense_bytes(&c, 25), 0);
             check_dense_memory(&c, 25, Some(0)).unwrap();
         }
-        assert_eq!(dense_matrices(&exact(8, StepRule::Implicit)), 6);
-        assert_eq!(dense_matrices(&exact(8, StepRule::Adaptive)), 3);
+        assert_eq!(dense_matrices(&exact(8, "implicit")), 6);
+        assert_eq!(dense_matrices(&exact(8, "adaptive")), 3);
         // n = 128, d = 25: N = 3328, 6 · 3328² · 8 bytes
         assert_eq!(
-            dense_bytes(&exact(128, StepRule::Implicit), 25),
+            dense_bytes(&exact(128, "implicit"), 25),
             6 * 3328 * 3328 * 8
         );
     }
 
     #[test]
     fn a_size_beyond_the_available_memory_is_refused_with_what_it_needs() {
-        let c = exact(128, StepRule::Implicit);
+        let c = exact(128, "implicit");
         let need = dense_bytes(&c, 25);
         check_dense_memory(&c, 25, Some(need)).unwrap();
         let e = check_dense_memory(&c, 25, Some(need - 1)).unwrap_err();
@@ -138,7 +132,7 @@ mod tests {
         );
         // unknown memory: nothing refused; absurd sizes do not overflow
         check_dense_memory(&c, 25, None).unwrap();
-        let huge = exact(usize::MAX / 2, StepRule::Implicit);
+        let huge = exact(usize::MAX / 2, "implicit");
         assert_eq!(dense_bytes(&huge, 25), u64::MAX);
         assert!(check_dense_memory(&huge, 25, Some(u64::MAX - 1)).is_err());
     }

@@ -12,9 +12,9 @@ pub mod memory;
 mod source;
 
 use crate::config::{Mode, StepRule, TrainConfig};
+use crate::dynamics::rules::{RuleContext, StepperFactory, no_custom_rules};
 use crate::dynamics::{
-    BacktrackingEuler, BogackiShampine, EulerHeun, ForwardEuler, Heun, MinimiseReport, Minimiser,
-    Rodas3, StepError, StepOutcome, Stepper, StopRule, Workspace, loss,
+    MinimiseReport, Minimiser, StepError, StepOutcome, Stepper, StopRule, Workspace, loss,
 };
 use crate::error::TrainError;
 use crate::exact::{ExactRbf, ExactWorkspace};
@@ -23,11 +23,10 @@ use crate::output::{Checkpoint, EndDiagnostics, PolishReport, TraceRow};
 use crate::points::PointSet;
 use crate::schedule::next_eval;
 use crate::streams::{Purpose, StreamRng, stream, stream_from_state, stream_state};
-use crate::target::{SpinTarget, Target};
+use crate::target::{Target, target_for};
 use crate::unit::{Unit, UnitFactory, builtin_unit, is_builtin_name};
 use faer::Par;
 use source::{Source, Streams};
-use spin_target::SpinModel;
 use std::sync::Arc;
 
 pub use files::write_run_files;
@@ -92,7 +91,7 @@ impl Trainer {
     }
 
     /// As [`Trainer::new`] with a unit of your own (any [`Unit`] implementation, with
-    /// `config.units = UnitKind::Custom`; or a shipped unit equal to the one the config names):
+    /// `config.units = UnitKind::CUSTOM`; or a shipped unit equal to the one the config names):
     /// the extension point for new units, with no change inside this crate. Exact mode needs
     /// the RBF unit.
     pub fn with_unit(
@@ -100,7 +99,7 @@ impl Trainer {
         unit: Box<dyn Unit>,
         par: Par,
     ) -> Result<Self, TrainError> {
-        let target = spin_target_for(&config)?;
+        let target = target_for(&config)?;
         Self::with_target(config, unit, target, par)
     }
 
@@ -126,7 +125,8 @@ impl Trainer {
         );
         let data_rng = stream(seed, rep, Purpose::Data);
         let batch_rng = stream(seed, rep, Purpose::Minibatch);
-        Self::assemble(config, par, target, unit, net, data_rng, batch_rng)
+        let rngs = (data_rng, batch_rng);
+        Self::assemble(config, par, target, unit, net, rngs, &no_custom_rules)
     }
 
     fn assemble(
@@ -135,8 +135,8 @@ impl Trainer {
         target: Arc<dyn Target>,
         unit: Box<dyn Unit>,
         net: Network,
-        mut data_rng: StreamRng,
-        batch_rng: StreamRng,
+        (mut data_rng, batch_rng): (StreamRng, StreamRng),
+        extensions_steppers: &StepperFactory,
     ) -> Result<Self, TrainError> {
         let d = config.dim;
         if target.dim() != d {
@@ -189,7 +189,12 @@ impl Trainer {
             d,
             config.points_per_step().max(config.test_size),
         );
-        let stepper = stepper_for(&config, &net, target.zero_network_loss());
+        let stepper = stepper_for(
+            &config,
+            &net,
+            target.zero_network_loss(),
+            extensions_steppers,
+        )?;
         let eval_vel = Velocity::zeros(net.width(), net.param_dim());
         Ok(Self {
             eval_vel,
@@ -214,19 +219,19 @@ impl Trainer {
         })
     }
 
-    /// Restores a run of a shipped unit from a [`Checkpoint`]; continuing it gives the same
-    /// bits as a run that was never stopped.
+    /// Restores a run of the shipped units, step rules and targets from a [`Checkpoint`];
+    /// continuing it gives the same bits as a run that was never stopped.
     pub fn from_checkpoint(ck: Checkpoint, par: Par) -> Result<Self, TrainError> {
-        Self::from_checkpoint_with(ck, &builtin_unit, None, par)
+        Self::from_checkpoint_with(ck, &Extensions::default(), par)
     }
 
-    /// Restores a run whose unit `units` rebuilds from the checkpoint's [`crate::UnitSpec`]
-    /// (custom units), on `target` (default: the config's 3-spin target). Resuming with a
-    /// different unit than the checkpoint's is an error.
+    /// Restores a run of a unit, step rule or target of your own: `ext.units` rebuilds the
+    /// unit from the checkpoint's [`crate::UnitSpec`], `ext.steppers` a step rule that is not
+    /// shipped from the name the config records, `ext.target` is the target (default: the
+    /// config's). Resuming with a different unit than the checkpoint's is an error.
     pub fn from_checkpoint_with(
         ck: Checkpoint,
-        units: &UnitFactory,
-        target: Option<Arc<dyn Target>>,
+        ext: &Extensions<'_>,
         par: Par,
     ) -> Result<Self, TrainError> {
         ck.config.validate()?;
@@ -238,7 +243,7 @@ impl Trainer {
             .ok_or_else(|| {
                 TrainError::Unit("the checkpoint of a custom unit does not record the unit".into())
             })?;
-        let unit = units(&spec).ok_or_else(|| {
+        let unit = (ext.units)(&spec).ok_or_else(|| {
             TrainError::Unit(format!(
                 "the checkpoint's unit {spec} is not one the factory knows (resume a custom unit with Trainer::from_checkpoint_with and its factory)"
             ))
@@ -250,9 +255,9 @@ impl Trainer {
             )));
         }
         check_unit(&config, unit.as_ref())?;
-        let target = match target {
-            Some(t) => t,
-            None => spin_target_for(&config)?,
+        let target = match &ext.target {
+            Some(t) => t.clone(),
+            None => target_for(&config)?,
         };
         let q = unit.param_dim(config.dim);
         let net = Network::from_rows(ck.c, &ck.z, q)
@@ -268,8 +273,11 @@ impl Trainer {
             target,
             unit,
             net,
-            stream_from_state(ck.data_rng),
-            stream_from_state(ck.batch_rng),
+            (
+                stream_from_state(ck.data_rng),
+                stream_from_state(ck.batch_rng),
+            ),
+            ext.steppers,
         )?;
         if t.config.mode == Mode::Online {
             t.data_rng = stream_from_state(ck.data_rng);
@@ -392,16 +400,17 @@ impl Trainer {
         let out = match self.stepper.step(&mut self.net, &mut field, span) {
             Ok(out) => out,
             Err(StepError::Underflow { h }) => {
-                return Err(TrainError::Diverged {
+                return Err(TrainError::StepUnderflow {
                     step: self.step,
-                    loss: f64::NAN,
-                    dt: h,
+                    time: self.time,
+                    h,
+                    rule: self.stepper.name().to_string(),
                 });
             }
-            Err(StepError::Failed(reason)) => {
+            Err(e @ StepError::NeedsHessian { .. }) => {
                 return Err(TrainError::Step {
                     step: self.step,
-                    reason,
+                    source: e,
                 });
             }
         };
@@ -501,10 +510,31 @@ impl Trainer {
         Ok((net, report))
     }
 
+    /// Ends the run: computes the end-state diagnostics of the current state
+    /// ([`Trainer::diagnose`]) and, when the config asks for a polish, runs it with the
+    /// configured method (from the minimiser registry) — the one place a run's polish is run,
+    /// for `mf train`, `mf scan` and the library alike.
+    pub fn finish(&mut self) -> Result<&EndDiagnostics, TrainError> {
+        self.diagnose();
+        if let Some(p) = self.config.polish.clone() {
+            let (mut m, rule) = polish_minimiser(&p).ok_or_else(|| {
+                TrainError::config(
+                    "polish_method",
+                    format!(
+                        "one of {}",
+                        crate::dynamics::minimisers::minimiser_names().join(", ")
+                    ),
+                )
+            })?;
+            self.polish(m.as_mut(), &rule)?;
+        }
+        Ok(self.end.as_ref().expect("diagnosed"))
+    }
+
     /// Computes the end-state diagnostics of the current state (‖v‖, max|c|, min pair distance,
     /// in exact mode the extreme eigenvalues of H = n∇²ℓ) and its end state (module
     /// [`end_state`]); kept for `summary.json`.
-    pub fn finish(&mut self) -> &EndDiagnostics {
+    pub fn diagnose(&mut self) -> &EndDiagnostics {
         let par = self.par;
         let (n, q) = (self.net.width(), self.net.param_dim());
         let big = n * (q + 1);
@@ -604,9 +634,11 @@ impl Trainer {
     }
 
     /// Replaces the step rule (chosen from `config.step_rule` by default) with `stepper`: the
-    /// extension point for new step rules. Its state is checkpointed through
-    /// [`Stepper::state`].
+    /// extension point for new step rules. The config records its [`Stepper::name`] (so the
+    /// checkpoint names it, and [`Trainer::from_checkpoint_with`] rebuilds it through a
+    /// [`StepperFactory`]); its state is checkpointed through [`Stepper::state`].
     pub fn with_stepper(mut self, stepper: Box<dyn Stepper>) -> Self {
+        self.config.step_rule = Some(StepRule::new(stepper.name()));
         self.stepper = stepper;
         self
     }
@@ -666,44 +698,71 @@ impl Trainer {
     }
 }
 
-/// The step rule of a config: forward Euler or Heun with Δt; in exact mode by default (or on
-/// request) an adaptive rule starting at Δt, capped at `dt_max`, with the descent check's
-/// round-off allowance 1e-12 C_f.
-fn stepper_for(config: &TrainConfig, net: &Network, cf: f64) -> Box<dyn Stepper> {
-    let (n, q) = (net.width(), net.param_dim());
-    let h_max = config.dt_max.unwrap_or(f64::INFINITY);
-    let floor = 1e-12 * cf;
-    match config.resolved_step_rule() {
-        StepRule::Fixed => Box::new(ForwardEuler::new(n, q)),
-        StepRule::Heun => Box::new(Heun::new(n, q)),
-        StepRule::Adaptive => Box::new(BogackiShampine::new(
-            net, config.dt, h_max, config.tol, floor,
-        )),
-        StepRule::EulerHeun => Box::new(EulerHeun::new(net, config.dt, h_max, config.tol, floor)),
-        StepRule::Backtracking => Box::new(BacktrackingEuler::new(
-            net, config.dt, h_max, config.tol, floor,
-        )),
-        StepRule::Implicit => Box::new(Rodas3::new(net, config.dt, h_max, config.tol, floor)),
+/// The step rule of a config: the shipped rule it names (or the default of its mode) from the
+/// registry ([`crate::dynamics::rules`]), else a custom rule from `steppers`; adaptive rules
+/// start at Δt, are capped at `dt_max`, with the descent check's round-off allowance 1e-12 C_f.
+fn stepper_for(
+    config: &TrainConfig,
+    net: &Network,
+    cf: f64,
+    steppers: &StepperFactory,
+) -> Result<Box<dyn Stepper>, TrainError> {
+    let ctx = RuleContext {
+        net,
+        dt: config.dt,
+        h_max: config.dt_max.unwrap_or(f64::INFINITY),
+        tol: config.tol,
+        floor: 1e-12 * cf,
+    };
+    match config.step_rule_spec() {
+        Some(spec) => Ok((spec.build)(&ctx)),
+        None => {
+            let name = config.step_rule.as_ref().map_or("", |r| r.as_str());
+            steppers(name, &ctx).ok_or_else(|| {
+                TrainError::config(
+                    "step_rule",
+                    format!(
+                        "one of {} ({name} is not shipped: run it with Trainer::with_stepper and resume it with Trainer::from_checkpoint_with and its factory)",
+                        crate::dynamics::rules::rule_names().join(", ")
+                    ),
+                )
+            })
+        }
     }
 }
 
-/// The minimiser and stop rule of a config's polish: [`crate::dynamics::TrustRegionNewton`]
-/// (relative trust region, exact Hessian-vector products in exact mode) with the config's
-/// gradient tolerance and iteration budget.
-pub fn polish_minimiser(p: &crate::config::Polish) -> (Box<dyn Minimiser>, StopRule) {
-    (
-        Box::new(crate::dynamics::TrustRegionNewton::new()),
+/// What a run of a unit, step rule or target of your own needs to be rebuilt from its
+/// checkpoint ([`Trainer::from_checkpoint_with`]); the default knows the shipped ones only.
+pub struct Extensions<'a> {
+    /// Rebuilds the unit from its spec.
+    pub units: &'a UnitFactory,
+    /// Rebuilds a step rule that is not shipped from its name.
+    pub steppers: &'a StepperFactory,
+    /// The target (`None`: the config's, from the target registry).
+    pub target: Option<Arc<dyn Target>>,
+}
+
+impl Default for Extensions<'static> {
+    fn default() -> Self {
+        Self {
+            units: &builtin_unit,
+            steppers: &no_custom_rules,
+            target: None,
+        }
+    }
+}
+
+/// The minimiser and stop rule of a config's polish: the method of the minimiser registry
+/// ([`crate::dynamics::minimisers`]; default the trust-region Newton method) with the
+/// config's gradient tolerance and iteration budget (`None` for an unknown method).
+pub fn polish_minimiser(p: &crate::config::Polish) -> Option<(Box<dyn Minimiser>, StopRule)> {
+    let spec = crate::dynamics::minimisers::minimiser(p.method_name())?;
+    Some((
+        (spec.build)(),
         StopRule {
             grad_tol: p.tol,
             max_iterations: p.max_iterations,
             ..StopRule::default()
         },
-    )
-}
-
-/// The 3-spin target of a config: coefficients from the target stream of its seed.
-fn spin_target_for(config: &TrainConfig) -> Result<Arc<dyn Target>, TrainError> {
-    let model = SpinModel::new(config.dim, config.seed)
-        .map_err(|e| TrainError::config("dim", e.to_string()))?;
-    Ok(Arc::new(SpinTarget::new(model)))
+    ))
 }

@@ -19,7 +19,10 @@
 //!
 //! A new unit is one file: implement [`Unit::spec`], [`Unit::param_dim`], [`Unit::phi`],
 //! [`Unit::grad_phi`] and [`Unit::init_params`] (see `examples/custom_unit.rs`); a kernel is an
-//! optional speed-up in the same file. Resume a run of a custom unit with
+//! optional speed-up in the same file. Shipping it is one more line: its [`UnitEntry`] in
+//! [`UNITS`] (name, parameters with defaults, whether exact mode supports it, how to build it
+//! from its spec), from which `--units`, `--unit-param`, configs and resume all follow. A unit
+//! of your own runs through [`crate::Trainer::with_unit`] and resumes with
 //! [`crate::Trainer::from_checkpoint_with`] and a factory that rebuilds it from its spec.
 
 mod rbf;
@@ -32,6 +35,7 @@ pub use relu::Relu;
 use crate::streams::StreamRng;
 use faer::{MatMut, MatRef, Par};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// A unit's identity: its name and the parameters that define it (e.g. `rbf` with `sigma`).
@@ -150,59 +154,112 @@ pub trait UnitKernel: Send + Sync {
     );
 }
 
-/// The units shipped with the crate, as a config names them; `Custom` marks a run whose unit
-/// is given by the caller ([`crate::Trainer::with_unit`]) and identified by its [`UnitSpec`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum UnitKind {
-    /// Gaussian radial basis function, [`Rbf`].
-    Rbf,
-    /// Single-hidden-layer ReLU unit, [`Relu`].
-    Relu,
-    /// A unit of the caller's.
-    Custom,
-}
+/// The unit a config names (`--units`): a shipped unit of [`UNITS`] by its name, or
+/// `custom` for a unit given by the caller ([`crate::Trainer::with_unit`], identified by its
+/// [`UnitSpec`]). Serialised as the plain name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UnitKind(Cow<'static, str>);
 
 impl UnitKind {
-    /// Parses `rbf`, `relu` or `custom`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "rbf" => Some(Self::Rbf),
-            "relu" => Some(Self::Relu),
-            "custom" => Some(Self::Custom),
-            _ => None,
-        }
+    /// A unit of the caller's.
+    pub const CUSTOM: Self = Self(Cow::Borrowed("custom"));
+
+    /// The unit called `name` (not checked: see [`UnitKind::parse`]).
+    pub const fn named(name: &'static str) -> Self {
+        Self(Cow::Borrowed(name))
     }
 
-    /// Name as written in configs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Rbf => "rbf",
-            Self::Relu => "relu",
-            Self::Custom => "custom",
+    /// Parses a `--units` value: a shipped unit's name, or `custom`.
+    pub fn parse(s: &str) -> Option<Self> {
+        (unit_entry(s).is_some() || s == "custom").then(|| Self(Cow::Owned(s.to_string())))
+    }
+
+    /// The name as written in configs.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True for `custom`.
+    pub fn is_custom(&self) -> bool {
+        self.0 == "custom"
+    }
+}
+
+impl From<&'static str> for UnitKind {
+    fn from(name: &'static str) -> Self {
+        Self::named(name)
+    }
+}
+
+impl std::fmt::Display for UnitKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A real parameter of a shipped unit (`--unit-param NAME=VALUE`; `sigma` also `--sigma`).
+#[derive(Debug)]
+pub struct UnitParam {
+    /// Its name, as in the unit's [`UnitSpec`].
+    pub name: &'static str,
+    /// One line for `--help`.
+    pub help: &'static str,
+    /// Its default for data on the sphere of radius R.
+    pub default: fn(radius: f64) -> f64,
+}
+
+/// A shipped unit of the registry: everything the CLI, configs and resume need to know of it.
+#[derive(Debug)]
+pub struct UnitEntry {
+    /// The unit's name (`--units NAME`, [`UnitSpec::name`]).
+    pub name: &'static str,
+    /// One line for `--help`.
+    pub help: &'static str,
+    /// Its parameters.
+    pub params: &'static [UnitParam],
+    /// Whether exact mode has its population loss in closed form.
+    pub exact: bool,
+    /// Builds it from its spec (`None` for parameters it does not accept).
+    pub build: fn(&UnitSpec) -> Option<Box<dyn Unit>>,
+}
+
+impl UnitEntry {
+    /// Its parameters' names, for messages (`none` without any).
+    pub fn param_names(&self) -> String {
+        if self.params.is_empty() {
+            "none".into()
+        } else {
+            self.params
+                .iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     }
+}
+
+/// Every shipped unit. A new unit is one file (its [`Unit`], optionally a [`UnitKernel`], and a
+/// `pub const ENTRY: UnitEntry`) and one line here.
+pub const UNITS: &[&UnitEntry] = &[&rbf::ENTRY, &relu::ENTRY];
+
+/// The shipped unit called `name`.
+pub fn unit_entry(name: &str) -> Option<&'static UnitEntry> {
+    UNITS.iter().copied().find(|u| u.name == name)
 }
 
 /// Rebuilds a unit from its spec (`None` when the spec is not one this factory knows).
 pub type UnitFactory = dyn Fn(&UnitSpec) -> Option<Box<dyn Unit>>;
 
-/// The factory of the shipped units: `rbf` (with its `sigma`) and `relu`.
+/// The factory of the shipped units ([`UNITS`]): the entry of the spec's name builds it, and
+/// the unit built must have exactly that spec.
 pub fn builtin_unit(spec: &UnitSpec) -> Option<Box<dyn Unit>> {
-    let unit: Box<dyn Unit> = match spec.name.as_str() {
-        "rbf" => {
-            let sigma = spec.param("sigma")?;
-            (sigma.is_finite() && sigma > 0.0).then_some(())?;
-            Box::new(Rbf { sigma })
-        }
-        "relu" => Box::new(Relu),
-        _ => return None,
-    };
+    let unit = (unit_entry(&spec.name)?.build)(spec)?;
     (unit.spec() == *spec).then_some(unit)
 }
 
 /// True when `name` is the name of a shipped unit (custom units must use other names, so that a
 /// spec identifies its unit).
 pub fn is_builtin_name(name: &str) -> bool {
-    matches!(name, "rbf" | "relu")
+    unit_entry(name).is_some()
 }

@@ -15,7 +15,7 @@
 //! nearly constant over the data and the loss stalls near C_f/2 for a long time).
 //! Initial centres: uniform on S^{d-1}(R).
 
-use super::{Unit, UnitKernel, UnitSpec};
+use super::{Unit, UnitEntry, UnitKernel, UnitParam, UnitSpec};
 use crate::kernels::contract::weighted_points_product;
 use crate::kernels::exp::exp_lanes;
 use crate::kernels::simd::{Block, Lanes, for_lanes};
@@ -24,6 +24,23 @@ use crate::streams::StreamRng;
 use faer::prelude::ReborrowMut;
 use faer::{MatMut, MatRef, Par};
 use spin_target::sample_sphere;
+
+/// The unit in the registry: `rbf` with its width `sigma` (default R/2); exact mode has its
+/// population loss in closed form.
+pub const ENTRY: UnitEntry = UnitEntry {
+    name: "rbf",
+    help: "Gaussian radial basis function exp(−|x − z|²/(2σ²))",
+    params: &[UnitParam {
+        name: "sigma",
+        help: "the width σ (default R/2)",
+        default: Rbf::default_sigma,
+    }],
+    exact: true,
+    build: |spec| {
+        let sigma = spec.param("sigma")?;
+        (sigma.is_finite() && sigma > 0.0).then(|| Box::new(Rbf { sigma }) as Box<dyn Unit>)
+    },
+};
 
 /// Gaussian RBF unit of width σ.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -41,7 +58,7 @@ impl Rbf {
 
 impl Unit for Rbf {
     fn spec(&self) -> UnitSpec {
-        UnitSpec::new("rbf", &[("sigma", self.sigma)])
+        UnitSpec::new(ENTRY.name, &[("sigma", self.sigma)])
     }
 
     fn param_dim(&self, dim: usize) -> usize {

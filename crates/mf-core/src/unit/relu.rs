@@ -8,7 +8,7 @@
 //! G = H · diag(r) X̃ (one product) h_i = G_i and, by positive homogeneity, g_i = z_i · G_i.
 //! Initial law: a uniform on the unit sphere S^{d-1}, b = 0 (so a·x is of order R/√d = 1).
 
-use super::{Unit, UnitKernel, UnitSpec};
+use super::{Unit, UnitEntry, UnitKernel, UnitSpec};
 use crate::kernels::contract::weighted_points_product;
 use crate::kernels::simd::{Block, Lanes, for_lanes};
 use crate::kernels::tiled::{partial_len, row_stride, tiled_forward};
@@ -17,13 +17,22 @@ use faer::prelude::ReborrowMut;
 use faer::{MatMut, MatRef, Par};
 use spin_target::sample_sphere;
 
+/// The unit in the registry: `relu`, no parameters, the sampled modes.
+pub const ENTRY: UnitEntry = UnitEntry {
+    name: "relu",
+    help: "single-hidden-layer ReLU unit max(0, a·x + b)",
+    params: &[],
+    exact: false,
+    build: |_| Some(Box::new(Relu)),
+};
+
 /// ReLU ridge unit.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Relu;
 
 impl Unit for Relu {
     fn spec(&self) -> UnitSpec {
-        UnitSpec::new("relu", &[])
+        UnitSpec::new(ENTRY.name, &[])
     }
 
     fn param_dim(&self, dim: usize) -> usize {

@@ -45,18 +45,12 @@ pub fn run_cell(
         Ok(())
     })
     .map_err(|source| ScanError::Cell { n, replica, source })?;
-    let end = t.finish().clone();
-    let polish = match t.config().polish {
-        Some(p) => {
-            let (mut m, rule) = mf_core::train::polish_minimiser(&p);
-            let r = t
-                .polish(m.as_mut(), &rule)
-                .map_err(|source| ScanError::Cell { n, replica, source })?
-                .clone();
-            Some(r)
-        }
-        None => None,
-    };
+    // the end diagnostics and, when configured, the polish (the trainer runs it)
+    let end = t
+        .finish()
+        .map_err(|source| ScanError::Cell { n, replica, source })?
+        .clone();
+    let polish = t.polished().map(|(r, _)| r.clone());
     let polished = t.polished().map(|(_, net)| (net.c.clone(), net.z_rows()));
     Ok(CellResult {
         n,
