@@ -18,6 +18,7 @@ fn grew(bytes: usize) {
 
 unsafe impl GlobalAlloc for Peak {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded to the system allocator with the caller's layout and pointer, which GlobalAlloc's contract makes valid for it.
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
             grew(layout.size());
@@ -26,9 +27,11 @@ unsafe impl GlobalAlloc for Peak {
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         IN_USE.fetch_sub(layout.size(), Ordering::SeqCst);
+        // SAFETY: forwarded to the system allocator with the caller's layout and pointer, which GlobalAlloc's contract makes valid for it.
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded to the system allocator with the caller's layout and pointer, which GlobalAlloc's contract makes valid for it.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             IN_USE.fetch_sub(layout.size(), Ordering::SeqCst);

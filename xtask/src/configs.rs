@@ -1,6 +1,6 @@
 //! The figure configurations: one file per figure under `data/configs/`, each with a quick
 //! (smoke) and a full scale. The files are the source of truth once written; the defaults of
-//! each figure's [`FigureSpec`] only seed missing files. The scan builders shared by several
+//! each figure's `FigureSpec` only seed missing files. The scan builders shared by several
 //! figures are here; a figure's own builders are in its file.
 
 use anyhow::{Context, Result, bail};

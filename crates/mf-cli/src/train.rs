@@ -6,8 +6,8 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use mf_stats::mf_core::Trainer;
 use mf_stats::mf_core::faer::Par;
+use mf_stats::mf_core::output::write_run_files;
 use mf_stats::mf_core::output::{CheckpointFile, read_json};
-use mf_stats::mf_core::train::write_run_files;
 use std::path::PathBuf;
 use std::time::Instant;
 

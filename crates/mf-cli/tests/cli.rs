@@ -209,3 +209,96 @@ fn divergence_exits_with_a_message_naming_the_step() {
     let e = stderr(&o);
     assert!(e.contains("diverged at step") && e.contains("--dt"), "{e}");
 }
+
+/// The registries' names reach the command line: a rule's descriptive name and its old alias
+/// give the same run, the polish method and the target are chosen by name, `--unit-param`
+/// sets a unit parameter; unknown names exit 2 naming the flag.
+#[test]
+fn registry_names_are_flags_and_old_names_still_work() {
+    let base = |out: &PathBuf, extra: &[&str]| {
+        let mut a = vec![
+            "train",
+            "--units",
+            "rbf",
+            "--dim",
+            "4",
+            "--width",
+            "6",
+            "--mode",
+            "exact",
+            "--time",
+            "20",
+            "--dt",
+            "0.5",
+            "--test-size",
+            "300",
+            "--seed",
+            "2",
+            "--out",
+        ];
+        a.push(out.to_str().unwrap());
+        a.extend_from_slice(extra);
+        mf(&a)
+    };
+    let read = |dir: &PathBuf, f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    let (a, b) = (tmp("rule-new"), tmp("rule-old"));
+    let o = base(&a, &["--step-rule", "bogacki-shampine"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = base(&b, &["--step-rule", "adaptive", "--target", "spin3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let state = |d: &PathBuf| -> Value { serde_json::from_str(&read(d, "state.json")).unwrap() };
+    assert_eq!(state(&a)["c"], state(&b)["c"], "the alias is the same rule");
+    let summary: Value = serde_json::from_str(&read(&a, "summary.json")).unwrap();
+    assert_eq!(
+        summary["step_rule"], "bogacki-shampine",
+        "recorded as given"
+    );
+    // the polish method by name, recorded in summary.json
+    let c = tmp("polish-method");
+    let o = base(
+        &c,
+        &[
+            "--polish",
+            "--polish-method",
+            "lbfgs",
+            "--polish-iterations",
+            "5",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: Value = serde_json::from_str(&read(&c, "summary.json")).unwrap();
+    assert_eq!(summary["polish_method"], "lbfgs");
+    // a unit parameter through --unit-param (sigma: the same as --sigma)
+    let (d, e) = (tmp("unit-param"), tmp("sigma"));
+    let o = base(&d, &["--unit-param", "sigma=1.3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = base(&e, &["--sigma", "1.3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(state(&d)["c"], state(&e)["c"]);
+    assert_eq!(state(&d)["sigma"], 1.3);
+    // unknown names and parameters: status 2, one line naming the flag
+    for (extra, flag) in [
+        (vec!["--step-rule", "rk4"], "--step-rule"),
+        (
+            vec!["--polish", "--polish-method", "newton"],
+            "--polish-method",
+        ),
+        (vec!["--target", "teacher"], "--target"),
+        (vec!["--unit-param", "beta=2"], "--unit-param"),
+        (vec!["--unit-param", "sigma"], "--unit-param"),
+        (vec!["--polish-method", "lbfgs"], "--polish-method"),
+    ] {
+        let f = tmp("bad-registry");
+        let o = base(&f, &extra);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(
+            err.contains(flag) || err.contains(&flag.replace("--", "")),
+            "{extra:?}: {err}"
+        );
+    }
+    for dir in [a, b, c, d, e] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,28 +1,16 @@
 //! The configuration of one training run, with validation.
 
 use crate::dynamics::chunk_len;
-use crate::dynamics::rules::{STEP_RULES, StepRuleSpec, default_rule, step_rule};
+use crate::dynamics::rules::{STEP_RULES, default_rule, step_rule};
+use crate::dynamics::stepper::StepRuleSpec;
 use crate::error::TrainError;
+pub use crate::mode::Mode;
 use crate::network::{InitC, InitZ};
 use crate::target::TargetName;
 use crate::unit::{UNITS, Unit, UnitKind, UnitSpec, unit_entry};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-
-/// How the points of a step are chosen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// Full-batch gradient descent on a fixed training set of M points.
-    Gd,
-    /// Minibatches of P points drawn (without replacement within a batch) from the training set.
-    Sgd,
-    /// A fresh batch of P points from ν at every step (online SGD, the paper's SGD).
-    Online,
-    /// The population gradient flow, every expectation in closed form (RBF units only).
-    Exact,
-}
 
 /// A step rule's name as a config records it (`--step-rule`): the name or an alias of a
 /// shipped rule ([`crate::dynamics::rules::STEP_RULES`]), kept as the user gave it, or the
@@ -62,29 +50,6 @@ impl StepRule {
 impl std::fmt::Display for StepRule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-impl Mode {
-    /// Parses `gd`, `sgd` or `online`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "gd" => Some(Self::Gd),
-            "sgd" => Some(Self::Sgd),
-            "online" => Some(Self::Online),
-            "exact" => Some(Self::Exact),
-            _ => None,
-        }
-    }
-
-    /// Name as written in configs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Gd => "gd",
-            Self::Sgd => "sgd",
-            Self::Online => "online",
-            Self::Exact => "exact",
-        }
     }
 }
 

@@ -49,12 +49,59 @@ pub enum TrainError {
     /// The unit given does not match the one the config or checkpoint names.
     #[error("unit mismatch: {0}")]
     Unit(String),
-    /// Reading or writing files failed.
-    #[error("{0}")]
-    Io(String),
+    /// Reading, writing or parsing a run's file failed.
+    #[error("cannot {action} {}: {reason}", path.display())]
+    File {
+        /// What was being done.
+        action: FileAction,
+        /// The file (or what was being serialised).
+        path: std::path::PathBuf,
+        /// The underlying error, in words.
+        reason: String,
+    },
+    /// A checkpoint whose particles do not match its config.
+    #[error("the checkpoint does not match its config ({0})")]
+    Checkpoint(&'static str),
+}
+
+/// What was being done to a file when it failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileAction {
+    /// Reading it.
+    Read,
+    /// Writing it.
+    Write,
+    /// Parsing its contents.
+    Parse,
+    /// Serialising a value for it.
+    Serialise,
+}
+
+impl std::fmt::Display for FileAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Read => "read",
+            Self::Write => "write",
+            Self::Parse => "parse",
+            Self::Serialise => "serialise",
+        })
+    }
 }
 
 impl TrainError {
+    /// A file error: `action` on `path` failed with `reason`.
+    pub fn file(
+        action: FileAction,
+        path: &std::path::Path,
+        reason: impl std::fmt::Display,
+    ) -> Self {
+        Self::File {
+            action,
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        }
+    }
+
     /// A config error for `field` with its allowed range.
     pub fn config(field: &'static str, allowed: impl Into<String>) -> Self {
         Self::Config {

@@ -56,6 +56,7 @@ pub mod exact;
 pub mod kernels;
 #[cfg(not(feature = "internals"))]
 mod kernels;
+pub mod mode;
 pub mod network;
 pub mod output;
 pub mod points;

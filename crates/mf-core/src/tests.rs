@@ -673,6 +673,87 @@ fn a_step_rule_plugs_into_the_trainer_and_heun_is_second_order() {
     }
 }
 
+/// A rule given to `Trainer::with_stepper` is recorded in the config and its checkpoint, and a
+/// run of it resumes bit for bit through a factory; without one, resuming names the field.
+#[test]
+fn a_custom_step_rule_resumes_bit_for_bit() {
+    use crate::dynamics::{Field, RuleContext, StepError, StepOutcome, Stepper};
+    use crate::train::Extensions;
+    /// Forward Euler with half the step twice, under a name of its own.
+    struct HalfSteps(Velocity);
+    impl Stepper for HalfSteps {
+        fn name(&self) -> &'static str {
+            "half-steps"
+        }
+        fn is_adaptive(&self) -> bool {
+            false
+        }
+        fn step(
+            &mut self,
+            net: &mut Network,
+            field: &mut dyn Field,
+            span: f64,
+        ) -> Result<StepOutcome, StepError> {
+            let l = field.velocity(net, &mut self.0);
+            net.axpy(0.5 * span, &self.0);
+            field.velocity(net, &mut self.0);
+            net.axpy(0.5 * span, &self.0);
+            Ok(StepOutcome {
+                dt: span,
+                loss_before: l,
+                loss_after: None,
+            })
+        }
+    }
+    let make = |ctx: &RuleContext<'_>| {
+        Box::new(HalfSteps(Velocity::zeros(
+            ctx.net.width(),
+            ctx.net.param_dim(),
+        ))) as Box<dyn Stepper>
+    };
+    let cfg = small_config(UnitKind::named("rbf"), Mode::Online);
+    let fresh = || {
+        let t = Trainer::new(cfg.clone(), Par::Seq).unwrap();
+        let rule = make(&RuleContext {
+            net: t.network(),
+            dt: 0.2,
+            h_max: 1.0,
+            tol: 1e-5,
+            floor: 0.0,
+        });
+        t.with_stepper(rule)
+    };
+    let mut whole = fresh();
+    assert_eq!(
+        whole.config().step_rule.as_ref().map(|r| r.as_str()),
+        Some("half-steps")
+    );
+    whole.run(40, &mut |_| {}, &mut |_| Ok(())).unwrap();
+    let mut first = fresh();
+    first.run(17, &mut |_| {}, &mut |_| Ok(())).unwrap();
+    let ck = first.checkpoint();
+    // without a factory that knows the rule: a config error naming --step-rule
+    let err = Trainer::from_checkpoint(ck.clone(), Par::Seq)
+        .err()
+        .unwrap();
+    assert!(err.to_string().starts_with("invalid --step-rule"), "{err}");
+    let factory =
+        move |name: &str, ctx: &RuleContext<'_>| (name == "half-steps").then(|| make(ctx));
+    let ext = Extensions {
+        steppers: &factory,
+        ..Extensions::default()
+    };
+    let mut resumed = Trainer::from_checkpoint_with(ck, &ext, Par::Seq).unwrap();
+    assert_eq!(resumed.stepper().name(), "half-steps");
+    resumed.run(40, &mut |_| {}, &mut |_| Ok(())).unwrap();
+    // the same particles and final loss (the resumed trace also has the row of step 17)
+    assert_eq!(resumed.network(), whole.network());
+    assert_eq!(
+        resumed.trace().last().unwrap().test_loss.to_bits(),
+        whole.trace().last().unwrap().test_loss.to_bits()
+    );
+}
+
 #[test]
 fn chunks_fit_the_cache_budget_and_never_exceed_the_points() {
     use crate::dynamics::sampled::{CHUNK, CHUNK_BYTES, chunk_len};

@@ -27,13 +27,16 @@ fn count() {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         count();
+        // SAFETY: forwarded to the system allocator with the caller's layout and pointer, which GlobalAlloc's contract makes valid for it.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded to the system allocator with the caller's layout and pointer, which GlobalAlloc's contract makes valid for it.
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         count();
+        // SAFETY: forwarded to the system allocator with the caller's layout and pointer, which GlobalAlloc's contract makes valid for it.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }

@@ -1,4 +1,4 @@
-//! The claims built from a [`LossScaling`](super::scaling::LossScaling): the loss exponent and
+//! The claims built from a [`LossScaling`]: the loss exponent and
 //! whether the widest width has learned, with the basis of each row.
 
 use super::replicas::coverage_seed;

@@ -2,11 +2,13 @@
 //! `sgd-batch`): per-width summaries (distinct end states counted once), the widths that have
 //! left the mean-field curve, the exponent fitted over their power-law range, and its series.
 
-use super::replicas::{distinct_cells, max, mean, mean_fit_coverage, min, replica_stats};
+use super::replicas::{
+    coverage_seed, distinct_cells, max, mean, mean_fit_coverage, min, replica_stats,
+};
 use super::spec::ScanData;
 use crate::plot::{Series, Style};
 use mf_stats::PowerLawFit;
-use mf_stats::coverage::Coverage;
+use mf_stats::coverage::{Case, Coverage, Statistic, TRIALS, log_spreads, simulate_difference};
 use mf_stats::estimators::{first_time_below, mean_se};
 use mf_stats::fit::{WidthEnd, fit_points, mean_points, off_curve_widths, power_law_range};
 use mf_stats::inference::log_mean_interval;
@@ -259,4 +261,32 @@ pub fn guide(s: &LossScaling, beta: f64, label: &str) -> Option<Series> {
         color: Some(GREY),
         hide_legend: false,
     })
+}
+
+/// The coverage case of the fit of `s` (its widths, replicas and spreads; its β as the truth).
+fn mean_case(f: &PowerLawFit, s: &LossScaling) -> Case {
+    Case {
+        widths: f.widths.clone(),
+        replicas: f.replicas.clone(),
+        spread: log_spreads(&s.samples(&f.widths, false)),
+        beta: f.beta,
+        statistic: Statistic::Mean,
+    }
+}
+
+/// The coverage of the interval of β_a − β_b, two scans' fits of means, by simulation at both
+/// scans' widths, replicas and spreads (`name` seeds it).
+pub fn difference_coverage(
+    a: (&PowerLawFit, &LossScaling),
+    b: (&PowerLawFit, &LossScaling),
+    level: f64,
+    name: &str,
+) -> Coverage {
+    simulate_difference(
+        &mean_case(a.0, a.1),
+        &mean_case(b.0, b.1),
+        TRIALS,
+        level,
+        coverage_seed(name),
+    )
 }

@@ -2,16 +2,13 @@
 //! the exponent of each, their pairwise differences, and the plateau escape times.
 
 use super::claims::{beta_claim, learned_claim};
-use super::replicas::coverage_seed;
-use super::scaling::{GREY, LossScaling, guide, loss_scaling, loss_series};
+use super::scaling::{GREY, LossScaling, difference_coverage, guide, loss_scaling, loss_series};
 use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use super::text::{fit_text, settings};
 use crate::configs::exact_d5_long;
 use crate::configs::{NamedScan, exact, named, polished, with_rule};
 use crate::plot::{Figure, Panel, Series, Style};
 use anyhow::Result;
-use mf_stats::PowerLawFit;
-use mf_stats::coverage::{Case, Statistic, TRIALS, log_spreads, simulate_difference};
 use mf_stats::fit::{INTERVAL_METHOD, difference_interval};
 use mf_stats::mf_core::config::StepRule;
 use mf_stats::verdict::{ESCAPE_LEVEL, HEALED_EXPONENT, Measured, Verdict, difference_verdict};
@@ -65,19 +62,11 @@ fn difference_claim(a: (&ScanData, &LossScaling), b: (&ScanData, &LossScaling)) 
     let (measured, verdict, basis) = match (&sa.fit, &sb.fit) {
         (Some(fa), Some(fb)) => {
             let (value, i) = difference_interval(fa, fb, da.cfg.level);
-            let cov = |f: &PowerLawFit, s: &LossScaling| Case {
-                widths: f.widths.clone(),
-                replicas: f.replicas.clone(),
-                spread: log_spreads(&s.samples(&f.widths, false)),
-                beta: f.beta,
-                statistic: Statistic::Mean,
-            };
-            let coverage = simulate_difference(
-                &cov(fa, sa),
-                &cov(fb, sb),
-                TRIALS,
+            let coverage = difference_coverage(
+                (fa, sa),
+                (fb, sb),
                 da.cfg.level,
-                coverage_seed(&format!("{}-{}/difference", da.label, db.label)),
+                &format!("{}-{}/difference", da.label, db.label),
             );
             (
                 Measured::with_interval(value, i),

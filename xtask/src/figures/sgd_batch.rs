@@ -4,15 +4,15 @@
 //! α ≥ 1, measured on a gradient-descent reference scan).
 
 use super::claims::{beta_measured, fit_basis, fit_verdict, scaling_verdict};
-use super::replicas::{coverage_seed, variance_fit_coverage};
-use super::scaling::{LossScaling, loss_scaling};
+use super::replicas::variance_fit_coverage;
+use super::scaling::{LossScaling, difference_coverage, loss_scaling};
 use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use super::text::{MEAN_MODEL, coverage_text, fit_range_rule, fit_text, num, settings, time_text};
 use crate::configs::{NamedScan, exact, named, with_rule};
 use crate::plot::{Figure, Panel, Series, Style};
 use anyhow::Result;
 use mf_stats::PowerLawFit;
-use mf_stats::coverage::{Case, Coverage, Statistic, TRIALS, log_spreads, simulate_difference};
+use mf_stats::coverage::Coverage;
 use mf_stats::fit::{INTERVAL_METHOD, difference_interval, fit_points, power_law_range};
 use mf_stats::mf_core::config::StepRule;
 use mf_stats::mf_core::{Mode, TrainConfig, UnitKind};
@@ -248,19 +248,11 @@ fn long_claim(d: &ScanData, s: &LossScaling, gd: Option<(&ScanData, &LossScaling
             match (&s.fit, &gd_s.fit) {
                 (Some(fa), Some(fb)) => {
                     let (value, i) = difference_interval(fa, fb, d.cfg.level);
-                    let case = |f: &PowerLawFit, sc: &LossScaling| Case {
-                        widths: f.widths.clone(),
-                        replicas: f.replicas.clone(),
-                        spread: log_spreads(&sc.samples(&f.widths, false)),
-                        beta: f.beta,
-                        statistic: Statistic::Mean,
-                    };
-                    let coverage = simulate_difference(
-                        &case(fa, s),
-                        &case(fb, gd_s),
-                        TRIALS,
+                    let coverage = difference_coverage(
+                        (fa, s),
+                        (fb, gd_s),
                         d.cfg.level,
-                        coverage_seed(&format!("{}/minus-gd", d.label)),
+                        &format!("{}/minus-gd", d.label),
                     );
                     (
                         Measured::with_interval(value, i),

@@ -111,7 +111,7 @@ pub fn coverage_text(c: Option<&Coverage>, model: &str) -> String {
 /// The model of the coverage simulation of a fit of means.
 pub const MEAN_MODEL: &str = "lognormal replicas at the observed spreads";
 
-/// How the widths of the fit are chosen, in words (the rules of [`off_curve_widths`] and
+/// How the widths of the fit are chosen, in words (the rules of `off_curve_widths` and
 /// `power_law_range`).
 pub fn fit_range_rule() -> String {
     format!(

@@ -26,7 +26,7 @@ use draw::draw;
 use layout::Plan;
 use style::{FONT, WIDTH};
 
-/// Renders the figure to a PNG (1000x700 for one panel, [`LOWER_PANEL_HEIGHT`] taller per
+/// Renders the figure to a PNG (1000x700 for one panel, [`style::LOWER_PANEL_HEIGHT`] taller per
 /// further panel) and an SVG with the same content: title, axis labels, mesh, every series with
 /// a distinct colour from a fixed palette (>= 8 colours, cycling), error bars or bands where
 /// given, and a legend (series labels) in a corner box of each panel.

@@ -4,9 +4,9 @@
 //! rules are compared to.
 
 use super::field::Field;
-use super::rules::{EXACT_ONLY, RuleContext, StepRuleSpec};
 use super::stepper::{
-    AdaptiveCore, OnRise, StepControl, StepError, StepOutcome, Stepper, StepperState,
+    AdaptiveCore, EXACT_ONLY, OnRise, RuleContext, StepControl, StepError, StepOutcome,
+    StepRuleSpec, Stepper, StepperState,
 };
 use crate::network::Network;
 

@@ -16,9 +16,9 @@
 //! shrinks by at least half.
 
 use super::field::Field;
-use super::rules::{EXACT_ONLY, RuleContext, StepRuleSpec};
 use super::stepper::{
-    AdaptiveCore, OnRise, StepControl, StepError, StepOutcome, Stepper, StepperState,
+    AdaptiveCore, EXACT_ONLY, OnRise, RuleContext, StepControl, StepError, StepOutcome,
+    StepRuleSpec, Stepper, StepperState,
 };
 use crate::network::Network;
 

@@ -1,8 +1,7 @@
 //! Forward Euler with a fixed step: θ ← θ + Δt v(θ). One velocity evaluation per step.
 
 use super::field::Field;
-use super::rules::{ALL_MODES, RuleContext, StepRuleSpec};
-use super::stepper::{StepError, StepOutcome, Stepper};
+use super::stepper::{ALL_MODES, RuleContext, StepError, StepOutcome, StepRuleSpec, Stepper};
 use crate::network::{Network, Velocity};
 
 /// The rule in the registry: `euler` (alias `fixed`), every mode, the default of gd, sgd and

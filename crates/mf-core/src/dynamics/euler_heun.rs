@@ -9,9 +9,9 @@
 //! the next step is h · clamp(0.9 err^{−1/2}, 0.2, 2); a rising loss halves h.
 
 use super::field::Field;
-use super::rules::{EXACT_ONLY, RuleContext, StepRuleSpec};
 use super::stepper::{
-    AdaptiveCore, OnRise, StepControl, StepError, StepOutcome, Stepper, StepperState,
+    AdaptiveCore, EXACT_ONLY, OnRise, RuleContext, StepControl, StepError, StepOutcome,
+    StepRuleSpec, Stepper, StepperState,
 };
 use crate::network::Network;
 

@@ -8,8 +8,7 @@
 //! the step's batch).
 
 use super::field::Field;
-use super::rules::{ALL_MODES, RuleContext, StepRuleSpec};
-use super::stepper::{StepError, StepOutcome, Stepper};
+use super::stepper::{ALL_MODES, RuleContext, StepError, StepOutcome, StepRuleSpec, Stepper};
 use crate::network::{Network, Velocity};
 
 /// The rule in the registry: `heun`, every mode.

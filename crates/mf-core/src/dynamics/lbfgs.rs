@@ -24,8 +24,7 @@
 //! `Stalled`. Stops as [`StopRule`] says (an iteration is one accepted step).
 
 use super::field::Field;
-use super::minimiser::{MinimiseReport, Minimiser, Stop, StopRule, dot};
-use super::minimisers::MinimiserSpec;
+use super::minimiser::{MinimiseReport, Minimiser, MinimiserSpec, Stop, StopRule, dot};
 use crate::network::{Network, Velocity};
 use std::collections::VecDeque;
 

@@ -103,7 +103,7 @@ pub trait Minimiser: Send {
 }
 
 /// The reference minimiser in the registry ([`super::minimisers`]).
-pub const STEEPEST_DESCENT: super::minimisers::MinimiserSpec = super::minimisers::MinimiserSpec {
+pub const STEEPEST_DESCENT: MinimiserSpec = MinimiserSpec {
     name: "steepest-descent",
     aliases: &[],
     help: "steepest descent with Armijo backtracking (the reference)",
@@ -169,4 +169,18 @@ impl Minimiser for SteepestDescent {
             stop,
         }
     }
+}
+
+/// One minimiser of the registry.
+#[derive(Debug)]
+pub struct MinimiserSpec {
+    /// Its name (`--polish-method NAME`, also its [`Minimiser::name`] and the `polish_method`
+    /// of `summary.json`).
+    pub name: &'static str,
+    /// Other names it answers to.
+    pub aliases: &'static [&'static str],
+    /// One line for `--help`.
+    pub help: &'static str,
+    /// Builds it.
+    pub build: fn() -> Box<dyn Minimiser>,
 }

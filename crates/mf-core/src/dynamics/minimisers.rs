@@ -1,24 +1,10 @@
 //! The registry of minimisers: every method `--polish-method` can name.
 //!
-//! A minimiser is one file (its [`Minimiser`] and a `pub const SPEC: MinimiserSpec`) and one
+//! A minimiser is one file (its [`super::Minimiser`] and a `pub const SPEC: MinimiserSpec`) and one
 //! line in [`MINIMISERS`]; the polish a config asks for ([`crate::config::Polish::method`])
 //! is built from here by the trainer ([`crate::Trainer::finish`]).
 
-use super::minimiser::Minimiser;
-
-/// One minimiser of the registry.
-#[derive(Debug)]
-pub struct MinimiserSpec {
-    /// Its name (`--polish-method NAME`, also its [`Minimiser::name`] and the `polish_method`
-    /// of `summary.json`).
-    pub name: &'static str,
-    /// Other names it answers to.
-    pub aliases: &'static [&'static str],
-    /// One line for `--help`.
-    pub help: &'static str,
-    /// Builds it.
-    pub build: fn() -> Box<dyn Minimiser>,
-}
+use super::minimiser::MinimiserSpec;
 
 /// Every shipped minimiser; the first is the default polish.
 pub const MINIMISERS: &[&MinimiserSpec] = &[

@@ -47,9 +47,11 @@ pub use heun::Heun;
 pub use lbfgs::Lbfgs;
 pub use minimiser::{MinimiseReport, Minimiser, SteepestDescent, Stop, StopRule};
 pub use rodas3::Rodas3;
-pub use rules::{RuleContext, STEP_RULES, StepRuleSpec, StepperFactory, step_rule};
+pub use rules::{STEP_RULES, step_rule};
 pub use sampled::{
     SampledField, Workspace, chunk_len, loss, outputs, reference_velocity, velocity,
 };
-pub use stepper::{StepError, StepOutcome, Stepper, StepperState};
+pub use stepper::{
+    RuleContext, StepError, StepOutcome, StepRuleSpec, Stepper, StepperFactory, StepperState,
+};
 pub use trust_region::{RegionNorm, TrustRegionNewton, TrustRegionStats};

@@ -9,7 +9,7 @@
 //! grid point it aimed at.
 
 use super::field::Field;
-use super::rules::RuleContext;
+use crate::mode::Mode;
 use crate::network::{Network, Velocity};
 use serde::{Deserialize, Serialize};
 
@@ -290,4 +290,70 @@ impl AdaptiveCore {
         self.accepted = s.accepted;
         self.rejected = s.rejected;
     }
+}
+
+/// What a rule is built from: the network's shape (and its initial state), the first step Δt,
+/// the largest step, the local-error tolerance and the round-off allowance of the descent check.
+#[derive(Clone, Copy, Debug)]
+pub struct RuleContext<'a> {
+    /// The network (its shape; adaptive rules copy it into their stage buffer).
+    pub net: &'a Network,
+    /// Δt: the step of a fixed-step rule, the first step of an adaptive one.
+    pub dt: f64,
+    /// Largest adaptive step (`--dt-max`; infinite when unbounded).
+    pub h_max: f64,
+    /// Local-error tolerance (`--tol`).
+    pub tol: f64,
+    /// Round-off allowance of the descent check (1e-12 C_f).
+    pub floor: f64,
+}
+
+/// One step rule of the registry.
+#[derive(Debug)]
+pub struct StepRuleSpec {
+    /// The rule's name (`--step-rule NAME`), also its [`Stepper::name`].
+    pub name: &'static str,
+    /// Other names it answers to (older or shorter names).
+    pub aliases: &'static [&'static str],
+    /// One line for `--help`.
+    pub help: &'static str,
+    /// True when the rule chooses its own steps from an error estimate or a descent check.
+    pub adaptive: bool,
+    /// The order p of the solution it advances (the global error falls like hᵖ; checked for
+    /// every rule by one test).
+    pub order: u32,
+    /// The modes it runs in: adaptive rules need a field that is a deterministic function of
+    /// the state (exact mode), the stiff rule the field's Hessian.
+    pub modes: &'static [Mode],
+    /// The dense N × N matrices it keeps (N = n(q + 1)), for the memory check of
+    /// [`crate::train::memory`].
+    pub dense_matrices: u64,
+    /// Builds the stepper.
+    pub build: fn(&RuleContext<'_>) -> Box<dyn Stepper>,
+}
+
+impl StepRuleSpec {
+    /// Whether `name` names this rule.
+    pub fn answers_to(&self, name: &str) -> bool {
+        self.name == name || self.aliases.contains(&name)
+    }
+
+    /// Whether the rule runs in `mode`.
+    pub fn supports(&self, mode: Mode) -> bool {
+        self.modes.contains(&mode)
+    }
+}
+
+/// Every mode.
+pub const ALL_MODES: &[Mode] = &[Mode::Gd, Mode::Sgd, Mode::Online, Mode::Exact];
+/// Exact mode only.
+pub const EXACT_ONLY: &[Mode] = &[Mode::Exact];
+
+/// Rebuilds a step rule that is not shipped from its name (`None` when the factory does not
+/// know it): how a run of a custom rule resumes.
+pub type StepperFactory = dyn Fn(&str, &RuleContext<'_>) -> Option<Box<dyn Stepper>>;
+
+/// The factory that knows no rule beyond the shipped ones.
+pub fn no_custom_rules(_name: &str, _ctx: &RuleContext<'_>) -> Option<Box<dyn Stepper>> {
+    None
 }

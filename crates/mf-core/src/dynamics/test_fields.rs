@@ -3,7 +3,8 @@
 //! one convergence-order test run over every step rule of the registry.
 
 use super::field::Field;
-use super::rules::{RuleContext, STEP_RULES};
+use super::rules::STEP_RULES;
+use super::stepper::RuleContext;
 use super::stepper::Stepper;
 use crate::network::{Network, Velocity};
 use faer::MatMut;
@@ -269,4 +270,45 @@ fn every_step_rule_converges_at_its_order() {
             );
         }
     }
+}
+
+/// A loss that is not a number: every adaptive rule reports an underflow of its step, and the
+/// trainer's error names the rule and advises the stiff rule, not a smaller --dt.
+#[test]
+fn an_adaptive_rule_that_cannot_step_says_so_with_advice_for_adaptive_rules() {
+    struct NotANumber;
+    impl Field for NotANumber {
+        fn velocity(&mut self, _: &Network, vel: &mut Velocity) -> f64 {
+            vel.fill(0.0);
+            f64::NAN
+        }
+        fn loss(&mut self, _: &Network) -> f64 {
+            f64::NAN
+        }
+    }
+    for rule in STEP_RULES
+        .iter()
+        .filter(|r| r.adaptive && r.name != "rodas3")
+    {
+        let mut net = start(2, 1);
+        let mut st = (rule.build)(&ctx(&net, 0.1, 1.0, 1e-6, 0.0));
+        let e = st.step(&mut net, &mut NotANumber, 1.0).unwrap_err();
+        assert!(
+            matches!(e, super::StepError::Underflow { .. }),
+            "{}: {e}",
+            rule.name
+        );
+    }
+    let e = crate::TrainError::StepUnderflow {
+        step: 7,
+        time: 3.5,
+        h: 1e-15,
+        rule: "bogacki-shampine".into(),
+    };
+    let text = e.to_string();
+    assert!(
+        text.contains("bogacki-shampine") && text.contains("--step-rule rodas3"),
+        "{text}"
+    );
+    assert!(!text.contains("smaller --dt"), "{text}");
 }

@@ -80,8 +80,7 @@
 //! field's own.
 
 use super::field::Field;
-use super::minimiser::{MinimiseReport, Minimiser, Stop, StopRule, dot};
-use super::minimisers::MinimiserSpec;
+use super::minimiser::{MinimiseReport, Minimiser, MinimiserSpec, Stop, StopRule, dot};
 use crate::network::{Network, Velocity};
 
 /// Smallest ρ of an accepted step (Nocedal & Wright's η ∈ [0, ¼)); the actual decrease must

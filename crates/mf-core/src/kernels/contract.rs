@@ -72,6 +72,7 @@ unsafe fn accumulate<V: Lanes, const U: usize, const C: usize>(
 ) {
     const { assert!(SUMS.is_multiple_of(V::LANES)) };
     let g = SUMS / V::LANES;
+    // SAFETY: this function's contract: V's features, V::LANES divides SUMS, and every pointer has p1 readable values (the loads stay below p1).
     unsafe {
         let mut acc = [[[V::splat(0.0); SUMS]; C]; U];
         for u in 0..U {

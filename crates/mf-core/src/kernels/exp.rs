@@ -102,6 +102,7 @@ fn exp_one<const FUSED: bool>(x: f64) -> f64 {
 /// The processor has `V`'s features.
 #[inline(always)]
 pub(crate) unsafe fn exp_lanes<V: Lanes, const W: usize, const FUSED: bool>(x: [V; W]) -> [V; W] {
+    // SAFETY: the caller guarantees V's features (this function's contract).
     unsafe {
         if FUSED {
             exp_lanes_table(x)
@@ -117,6 +118,7 @@ pub(crate) unsafe fn exp_lanes<V: Lanes, const W: usize, const FUSED: bool>(x: [
 /// The processor has `V`'s features.
 #[inline(always)]
 unsafe fn exp_lanes_taylor13<V: Lanes, const W: usize>(x: [V; W]) -> [V; W] {
+    // SAFETY: the caller guarantees V's features (this function's contract).
     unsafe {
         let (lo, hi) = (V::splat(-708.0), V::splat(709.5));
         let (log2e, shifter) = (V::splat(LOG2E), V::splat(SHIFTER));
@@ -155,6 +157,7 @@ unsafe fn exp_lanes_taylor13<V: Lanes, const W: usize>(x: [V; W]) -> [V; W] {
 /// The processor has `V`'s features.
 #[inline(always)]
 unsafe fn exp_lanes_table<V: Lanes, const W: usize>(x: [V; W]) -> [V; W] {
+    // SAFETY: the caller guarantees V's features (this function's contract).
     unsafe {
         let (lo, hi) = (V::splat(-708.0), V::splat(709.5));
         let (scale, shifter) = (V::splat(16.0 * LOG2E), V::splat(SHIFTER));
@@ -191,6 +194,7 @@ unsafe fn exp_lanes_table<V: Lanes, const W: usize>(x: [V; W]) -> [V; W] {
 /// Flush below −708, overflow above 709.5, NaN in gives NaN out.
 #[inline(always)]
 unsafe fn special_cases<V: Lanes>(x: V, v: V) -> V {
+    // SAFETY: the caller (an `unsafe fn` of the same contract) guarantees V's features; only register operations.
     unsafe {
         let v = x.lt_select(V::splat(-708.0), V::splat(0.0), v);
         let v = V::splat(709.5).lt_select(x, V::splat(f64::INFINITY), v);
@@ -204,6 +208,7 @@ struct ExpBlock<const FUSED: bool>(*mut f64);
 impl<const FUSED: bool> Block for ExpBlock<FUSED> {
     #[inline(always)]
     unsafe fn run<V: Lanes, const W: usize>(&mut self, offset: usize) {
+        // SAFETY: Block::run's contract: V's features, and `offset + W·LANES` values in bounds of the slice `self.0` points into (for_lanes stops at its length).
         unsafe {
             let p = self.0.add(offset);
             let mut x = [V::splat(0.0); W];
@@ -224,6 +229,7 @@ impl<const FUSED: bool> Block for ExpBlock<FUSED> {
 /// The processor has `V`'s features.
 #[inline(always)]
 pub(crate) unsafe fn exp_slice<V: Lanes, const FUSED: bool>(v: &mut [f64]) {
+    // SAFETY: the caller guarantees V's features; the pointer and length are the slice's.
     unsafe { for_lanes::<V, _>(v.len(), &mut ExpBlock::<FUSED>(v.as_mut_ptr())) }
 }
 
@@ -233,6 +239,7 @@ pub(crate) unsafe fn exp_slice<V: Lanes, const FUSED: bool>(v: &mut [f64]) {
 /// The processor has `V`'s features.
 #[inline(always)]
 unsafe fn exp_plain<V: Lanes>(v: &mut [f64]) {
+    // SAFETY: the caller guarantees V's features (this function's contract).
     unsafe { exp_slice::<V, false>(v) }
 }
 
@@ -242,6 +249,7 @@ unsafe fn exp_plain<V: Lanes>(v: &mut [f64]) {
 /// The processor has `V`'s features.
 #[inline(always)]
 unsafe fn exp_table<V: Lanes>(v: &mut [f64]) {
+    // SAFETY: the caller guarantees V's features (this function's contract).
     unsafe { exp_slice::<V, true>(v) }
 }
 

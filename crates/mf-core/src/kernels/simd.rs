@@ -61,10 +61,12 @@ impl Lanes for f64 {
     }
     #[inline(always)]
     unsafe fn load(p: *const f64) -> Self {
+        // SAFETY: the caller guarantees one readable f64 at `p` (the trait's contract for load).
         unsafe { *p }
     }
     #[inline(always)]
     unsafe fn store(self, p: *mut f64) {
+        // SAFETY: the caller guarantees one writable f64 at `p` (the trait's contract for store).
         unsafe { *p = self }
     }
     #[inline(always)]
@@ -121,48 +123,59 @@ mod x86 {
         const LANES: usize = 8;
         #[inline(always)]
         unsafe fn splat(v: f64) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX-512F; the intrinsic only reads its register arguments.
             unsafe { _mm512_set1_pd(v) }
         }
         #[inline(always)]
         unsafe fn load(p: *const f64) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX-512F and LANES values are readable at `p` (unaligned load).
             unsafe { _mm512_loadu_pd(p) }
         }
         #[inline(always)]
         unsafe fn store(self, p: *mut f64) {
+            // SAFETY: the trait's contract: the processor has AVX-512F and LANES values are writable at `p` (unaligned store).
             unsafe { _mm512_storeu_pd(p, self) }
         }
         #[inline(always)]
         unsafe fn add(self, o: Self) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX-512F; the intrinsic only reads its register arguments.
             unsafe { _mm512_add_pd(self, o) }
         }
         #[inline(always)]
         unsafe fn sub(self, o: Self) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX-512F; the intrinsic only reads its register arguments.
             unsafe { _mm512_sub_pd(self, o) }
         }
         #[inline(always)]
         unsafe fn mul(self, o: Self) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX-512F; the intrinsic only reads its register arguments.
             unsafe { _mm512_mul_pd(self, o) }
         }
         #[inline(always)]
         unsafe fn mul_add(self, a: Self, b: Self) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX-512F; the intrinsic only reads its register arguments.
             unsafe { _mm512_fmadd_pd(self, a, b) }
         }
         #[inline(always)]
         unsafe fn clamp(self, lo: Self, hi: Self) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX-512F; the intrinsic only reads its register arguments.
             unsafe { _mm512_min_pd(_mm512_max_pd(self, lo), hi) }
         }
         #[inline(always)]
         unsafe fn lt_select(self, o: Self, yes: Self, no: Self) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX-512F; the intrinsic only reads its register arguments.
             unsafe { _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_LT_OQ>(self, o), no, yes) }
         }
         #[inline(always)]
         unsafe fn nan_or(self, no: Self) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX-512F; the intrinsic only reads its register arguments.
             unsafe {
                 _mm512_mask_blend_pd(_mm512_cmp_pd_mask::<_CMP_UNORD_Q>(self, self), no, self)
             }
         }
         #[inline(always)]
         unsafe fn exp2_bits(self, sub: u64, add: u64) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX-512F; the intrinsic only reads its register arguments.
             unsafe {
                 let k = _mm512_sub_epi64(_mm512_castpd_si512(self), _mm512_set1_epi64(sub as i64));
                 let k = _mm512_add_epi64(k, _mm512_set1_epi64(add as i64));
@@ -171,6 +184,7 @@ mod x86 {
         }
         #[inline(always)]
         unsafe fn lookup16(self, table: &[f64; 16]) -> Self {
+            // SAFETY: the trait's contract gives the features; the loads read the 16 values of `table`, a reference to [f64; 16].
             unsafe {
                 let lo = _mm512_loadu_pd(table.as_ptr());
                 let hi = _mm512_loadu_pd(table.as_ptr().add(8));
@@ -179,6 +193,7 @@ mod x86 {
         }
         #[inline(always)]
         unsafe fn add_exponent(self, t: Self, sub: u64) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX-512F; the intrinsic only reads its register arguments.
             unsafe {
                 let k = _mm512_andnot_si512(_mm512_set1_epi64(15), _mm512_castpd_si512(t));
                 let k = _mm512_slli_epi64::<48>(_mm512_sub_epi64(k, _mm512_set1_epi64(sub as i64)));
@@ -191,46 +206,57 @@ mod x86 {
         const LANES: usize = 4;
         #[inline(always)]
         unsafe fn splat(v: f64) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX2 and FMA; the intrinsic only reads its register arguments.
             unsafe { _mm256_set1_pd(v) }
         }
         #[inline(always)]
         unsafe fn load(p: *const f64) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX2 and FMA and LANES values are readable at `p` (unaligned load).
             unsafe { _mm256_loadu_pd(p) }
         }
         #[inline(always)]
         unsafe fn store(self, p: *mut f64) {
+            // SAFETY: the trait's contract: the processor has AVX2 and FMA and LANES values are writable at `p` (unaligned store).
             unsafe { _mm256_storeu_pd(p, self) }
         }
         #[inline(always)]
         unsafe fn add(self, o: Self) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX2 and FMA; the intrinsic only reads its register arguments.
             unsafe { _mm256_add_pd(self, o) }
         }
         #[inline(always)]
         unsafe fn sub(self, o: Self) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX2 and FMA; the intrinsic only reads its register arguments.
             unsafe { _mm256_sub_pd(self, o) }
         }
         #[inline(always)]
         unsafe fn mul(self, o: Self) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX2 and FMA; the intrinsic only reads its register arguments.
             unsafe { _mm256_mul_pd(self, o) }
         }
         #[inline(always)]
         unsafe fn mul_add(self, a: Self, b: Self) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX2 and FMA; the intrinsic only reads its register arguments.
             unsafe { _mm256_fmadd_pd(self, a, b) }
         }
         #[inline(always)]
         unsafe fn clamp(self, lo: Self, hi: Self) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX2 and FMA; the intrinsic only reads its register arguments.
             unsafe { _mm256_min_pd(_mm256_max_pd(self, lo), hi) }
         }
         #[inline(always)]
         unsafe fn lt_select(self, o: Self, yes: Self, no: Self) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX2 and FMA; the intrinsic only reads its register arguments.
             unsafe { _mm256_blendv_pd(no, yes, _mm256_cmp_pd::<_CMP_LT_OQ>(self, o)) }
         }
         #[inline(always)]
         unsafe fn nan_or(self, no: Self) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX2 and FMA; the intrinsic only reads its register arguments.
             unsafe { _mm256_blendv_pd(no, self, _mm256_cmp_pd::<_CMP_UNORD_Q>(self, self)) }
         }
         #[inline(always)]
         unsafe fn exp2_bits(self, sub: u64, add: u64) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX2 and FMA; the intrinsic only reads its register arguments.
             unsafe {
                 let k = _mm256_sub_epi64(_mm256_castpd_si256(self), _mm256_set1_epi64x(sub as i64));
                 let k = _mm256_add_epi64(k, _mm256_set1_epi64x(add as i64));
@@ -239,6 +265,7 @@ mod x86 {
         }
         #[inline(always)]
         unsafe fn lookup16(self, table: &[f64; 16]) -> Self {
+            // SAFETY: the trait's contract gives the features; the loads read the 16 values of `table`, a reference to [f64; 16].
             unsafe {
                 let idx = _mm256_and_si256(_mm256_castpd_si256(self), _mm256_set1_epi64x(15));
                 _mm256_i64gather_pd::<8>(table.as_ptr(), idx)
@@ -246,6 +273,7 @@ mod x86 {
         }
         #[inline(always)]
         unsafe fn add_exponent(self, t: Self, sub: u64) -> Self {
+            // SAFETY: the trait's contract: the processor has AVX2 and FMA; the intrinsic only reads its register arguments.
             unsafe {
                 let k = _mm256_andnot_si256(_mm256_set1_epi64x(15), _mm256_castpd_si256(t));
                 let k =
@@ -275,14 +303,17 @@ pub(crate) unsafe fn for_lanes<V: Lanes, K: Block>(len: usize, kernel: &mut K) {
     let step = V::LANES * WAYS;
     let mut i = 0;
     while i + step <= len {
+        // SAFETY: the caller guarantees V's features (for_lanes' contract), and the loop bound keeps every value of the block below `len`.
         unsafe { kernel.run::<V, WAYS>(i) };
         i += step;
     }
     while i + V::LANES <= len {
+        // SAFETY: the caller guarantees V's features (for_lanes' contract), and the loop bound keeps every value of the block below `len`.
         unsafe { kernel.run::<V, 1>(i) };
         i += V::LANES;
     }
     while i < len {
+        // SAFETY: the caller guarantees V's features (for_lanes' contract), and the loop bound keeps every value of the block below `len`.
         unsafe { kernel.run::<f64, 1>(i) };
         i += 1;
     }

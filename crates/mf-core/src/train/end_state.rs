@@ -30,7 +30,58 @@
 //! [`reclassify`] applies the rule again to the trace and end diagnostics stored with a run
 //! (scan cells computed under an earlier rule read as the current rule classifies them).
 
-use crate::output::{EndState, TraceRow};
+use crate::output::trace::TraceRow;
+use serde::{Deserialize, Serialize};
+
+/// What the end of a run looks like (the rule: the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndState {
+    /// The gradient is below the stationarity tolerance (also in the Newton norm) and the
+    /// Hessian is positive semi-definite within round-off (exact mode).
+    Stationary,
+    /// The loss is still falling while max|c_i| grows like a power of t: the loss approaches
+    /// an infimum at infinity (no minimiser at this width).
+    Diverging,
+    /// Neither: the flow is still on its way.
+    Running,
+}
+
+impl EndState {
+    /// Name as written in `summary.json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stationary => "stationary",
+            Self::Diverging => "diverging",
+            Self::Running => "running",
+        }
+    }
+}
+
+/// The end-state diagnostics of a run (in `summary.json` and in scan cells).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EndDiagnostics {
+    /// ‖v‖ at the end (see [`TraceRow::grad_norm`]).
+    pub grad_norm: f64,
+    /// max_i |c_i| at the end.
+    pub max_abs_c: f64,
+    /// min_{i≠j} |z_i − z_j| at the end.
+    pub min_pair_distance: f64,
+    /// Smallest eigenvalue of H = n∇²ℓ at the end (exact mode).
+    pub hessian_min_eigenvalue: Option<f64>,
+    /// Largest |eigenvalue| of H (the scale of the round-off allowance).
+    #[serde(default)]
+    pub hessian_max_abs_eigenvalue: Option<f64>,
+    /// The loss decrease a Newton step predicts, ½ gᵀ(∇²ℓ)⁻¹g (exact mode; see the end-state
+    /// rule).
+    #[serde(default)]
+    pub newton_decrease: Option<f64>,
+    /// The end state.
+    pub end_state: EndState,
+    /// Why that end state, in words (the numbers the rule saw).
+    #[serde(default)]
+    pub end_state_reason: String,
+}
 
 /// Stationarity tolerance on the RMS velocity component, in units of √C_f.
 pub const STATIONARY_GRAD: f64 = 1e-6;
@@ -98,7 +149,8 @@ pub fn end_state(
             && c.newton_decrease <= STATIONARY_DECREASE * loss
     });
     let settled = settled(trace);
-    if local && let Ok(trajectory) = &settled {
+    if local && settled.holds {
+        let trajectory = &settled.saw;
         let c = curvature.expect("local tests need the Hessian");
         return (
             EndState::Stationary,
@@ -120,14 +172,41 @@ pub fn end_state(
         None => format!("no Hessian; ‖v‖ = {grad_norm:.3e}"),
     };
     let stationary_miss = match (&settled, local) {
-        (Err(why), true) => format!(
+        (
+            Finding {
+                holds: false,
+                saw: why,
+            },
+            true,
+        ) => format!(
             "not stationary: the local tests pass ({local_text}) but the trajectory has not settled: {why}"
         ),
         _ => format!("not stationary ({local_text})"),
     };
-    match diverging(trace) {
-        Ok(why) => (EndState::Diverging, format!("{why}; {stationary_miss}")),
-        Err(why) => (EndState::Running, format!("{why}; {stationary_miss}")),
+    let d = diverging(trace);
+    match d.holds {
+        true => (EndState::Diverging, format!("{}; {stationary_miss}", d.saw)),
+        false => (EndState::Running, format!("{}; {stationary_miss}", d.saw)),
+    }
+}
+
+/// One test of the rule: whether it holds, and what it saw (the numbers, in words).
+#[derive(Clone, Debug, PartialEq)]
+struct Finding {
+    holds: bool,
+    saw: String,
+}
+
+impl Finding {
+    fn yes(saw: String) -> Self {
+        Self { holds: true, saw }
+    }
+
+    fn no(saw: impl Into<String>) -> Self {
+        Self {
+            holds: false,
+            saw: saw.into(),
+        }
     }
 }
 
@@ -163,16 +242,19 @@ fn charge_slope(a: (f64, f64, f64), b: (f64, f64, f64)) -> f64 {
     (b.2 / a.2).ln() / (b.0 / a.0).ln()
 }
 
-/// The trajectory test of a stationary end (module docs): Ok(what it saw) when over the last
-/// decade the loss fell by less than [`STATIONARY_DECADE_FALL`] and max|c| grew slower than
-/// t^[`MIN_CHARGE_EXPONENT`]; Err(why not) otherwise.
-fn settled(trace: &[TraceRow]) -> Result<String, String> {
-    let rows = last_decade(trace)?;
+/// The trajectory test of a stationary end (module docs): it holds when over the last decade
+/// the loss fell by less than [`STATIONARY_DECADE_FALL`] and max|c| grew slower than
+/// t^[`MIN_CHARGE_EXPONENT`].
+fn settled(trace: &[TraceRow]) -> Finding {
+    let rows = match last_decade(trace) {
+        Ok(rows) => rows,
+        Err(why) => return Finding::no(why),
+    };
     let (first, end) = (rows[0], rows[rows.len() - 1]);
     let fall = (first.1 - end.1) / first.1;
     let b = charge_slope(first, end);
     if fall.is_nan() || fall >= STATIONARY_DECADE_FALL {
-        return Err(format!(
+        return Finding::no(format!(
             "the loss fell by {:.1} % over t ∈ [{:.3e}, {:.3e}] (≥ {} %)",
             100.0 * fall,
             first.0,
@@ -181,11 +263,11 @@ fn settled(trace: &[TraceRow]) -> Result<String, String> {
         ));
     }
     if b.is_nan() || b >= MIN_CHARGE_EXPONENT {
-        return Err(format!(
+        return Finding::no(format!(
             "max|c| grew like t^{b:.3} over the last decade (≥ t^{MIN_CHARGE_EXPONENT})"
         ));
     }
-    Ok(format!(
+    Finding::yes(format!(
         "over the last decade the loss fell by {:.2} % and max|c| grew like t^{b:.3}",
         100.0 * fall
     ))
@@ -196,7 +278,7 @@ fn settled(trace: &[TraceRow]) -> Result<String, String> {
 /// trace's last test loss (the diagnostics are computed right after the last evaluation).
 pub fn reclassify(
     trace: &[TraceRow],
-    end: &crate::output::EndDiagnostics,
+    end: &EndDiagnostics,
     params: usize,
     cf: f64,
 ) -> (EndState, String) {
@@ -218,25 +300,28 @@ pub fn reclassify(
     end_state(trace, end.grad_norm, params, cf, loss, curvature)
 }
 
-/// The divergence test of the module docs: Ok(reason) when diverging, Err(reason) otherwise.
-fn diverging(trace: &[TraceRow]) -> Result<String, String> {
+/// The divergence test of the module docs: it holds when the run diverges.
+fn diverging(trace: &[TraceRow]) -> Finding {
     let t_end = trace.last().map_or(0.0, |r| r.time);
     if t_end < MIN_LATE_TIME {
-        return Err(format!(
+        return Finding::no(format!(
             "t = {t_end} < {MIN_LATE_TIME:e}: still relaxing, too early to tell"
         ));
     }
-    let rows = last_decade(trace)?;
+    let rows = match last_decade(trace) {
+        Ok(rows) => rows,
+        Err(why) => return Finding::no(why),
+    };
     let (first, end) = (rows[0], rows[rows.len() - 1]);
     let fall = (first.1 - end.1) / first.1;
     if fall.is_nan() || fall <= FALLING_LOSS {
-        return Err(format!(
+        return Finding::no(format!(
             "the loss fell by {fall:.2e} over t ∈ [{:.3e}, {:.3e}] (≤ {FALLING_LOSS:e})",
             first.0, end.0
         ));
     }
     if rows.windows(2).any(|w| w[1].2 < w[0].2) || first.2 <= 0.0 {
-        return Err("max|c| did not grow at every evaluation of the last decade".into());
+        return Finding::no("max|c| did not grow at every evaluation of the last decade");
     }
     let b = charge_slope(first, end);
     let mid_t = (first.0 * end.0).sqrt();
@@ -256,14 +341,14 @@ fn diverging(trace: &[TraceRow]) -> Result<String, String> {
         (b, b)
     };
     if b < MIN_CHARGE_EXPONENT {
-        return Err(format!(
+        return Finding::no(format!(
             "max|c| grows like t^{b:.3} (< t^{MIN_CHARGE_EXPONENT})"
         ));
     }
     if b2 < POWER_LAW_KEEP * b1 {
-        return Err(format!("max|c| is saturating (slope {b1:.3} then {b2:.3})"));
+        return Finding::no(format!("max|c| is saturating (slope {b1:.3} then {b2:.3})"));
     }
-    Ok(format!(
+    Finding::yes(format!(
         "the loss fell by {:.1} % over the last decade while max|c| grew like t^{b:.3} (halves {b1:.3}, {b2:.3})",
         100.0 * fall
     ))
@@ -381,7 +466,7 @@ mod tests {
     #[test]
     fn reclassify_is_the_rule_on_the_stored_numbers() {
         let tr = trace(0.7, |t| t.powf(0.3));
-        let end = crate::output::EndDiagnostics {
+        let end = EndDiagnostics {
             grad_norm: 1e-9,
             max_abs_c: 1.0,
             min_pair_distance: 1.0,
@@ -397,7 +482,7 @@ mod tests {
         assert_eq!(want.0, EndState::Diverging);
         // no Hessian stored (sampled modes): never stationary
         let flat = trace(0.0, |_| 1.0);
-        let sampled = crate::output::EndDiagnostics {
+        let sampled = EndDiagnostics {
             hessian_min_eigenvalue: None,
             hessian_max_abs_eigenvalue: None,
             newton_decrease: None,

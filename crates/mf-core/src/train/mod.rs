@@ -7,29 +7,29 @@
 //! evaluation for adaptive ones), t ← t + h, and t = t* exactly once the step lands there.
 
 pub mod end_state;
-mod files;
 pub mod memory;
 mod source;
 
 use crate::config::{Mode, StepRule, TrainConfig};
-use crate::dynamics::rules::{RuleContext, StepperFactory, no_custom_rules};
+use crate::dynamics::stepper::{RuleContext, StepperFactory, no_custom_rules};
 use crate::dynamics::{
     MinimiseReport, Minimiser, StepError, StepOutcome, Stepper, StopRule, Workspace, loss,
 };
 use crate::error::TrainError;
 use crate::exact::{ExactRbf, ExactWorkspace};
 use crate::network::{Network, Velocity};
-use crate::output::{Checkpoint, EndDiagnostics, PolishReport, TraceRow};
+use crate::output::checkpoint::Checkpoint;
+use crate::output::summary::PolishReport;
+use crate::output::trace::TraceRow;
 use crate::points::PointSet;
 use crate::schedule::next_eval;
 use crate::streams::{Purpose, StreamRng, stream, stream_from_state, stream_state};
 use crate::target::{Target, target_for};
 use crate::unit::{Unit, UnitFactory, builtin_unit, is_builtin_name};
+use end_state::EndDiagnostics;
 use faer::Par;
 use source::{Source, Streams};
 use std::sync::Arc;
-
-pub use files::write_run_files;
 
 /// Growth of the loss over its initial value beyond which a run is declared divergent.
 pub const DIVERGENCE_FACTOR: f64 = 1e6;
@@ -262,11 +262,9 @@ impl Trainer {
         let q = unit.param_dim(config.dim);
         let net = Network::from_rows(ck.c, &ck.z, q)
             .filter(|n| n.width() == config.width)
-            .ok_or_else(|| {
-                TrainError::Io(
-                    "checkpoint does not match its config (width or parameter count)".into(),
-                )
-            })?;
+            .ok_or(TrainError::Checkpoint(
+                "its width or parameter count differs from the config's",
+            ))?;
         let mut t = Self::assemble(
             config,
             par,

@@ -182,6 +182,7 @@ struct RowBlock {
 impl Block for RowBlock {
     #[inline(always)]
     unsafe fn run<V: Lanes, const W: usize>(&mut self, offset: usize) {
+        // SAFETY: Block::run's contract: V's features, and `offset + W·LANES` values in bounds of the row, the partial sums (and |x_p|²), which have one value per point of the tile.
         unsafe {
             let (two, zs, inv, ci) = (
                 V::splat(2.0),

@@ -1,11 +1,12 @@
-//! The files of a run filled from a [`Trainer`] (formats in [`crate::output`]).
+//! The files of a run filled from a [`Trainer`] and written together.
 
-use super::Trainer;
+use super::checkpoint::CheckpointFile;
+use super::io::{write_atomic, write_json};
+use super::state::{ParticlesJson, StateJson, TargetJson, state_parts};
+use super::summary::Summary;
+use super::trace::trace_csv;
 use crate::error::TrainError;
-use crate::output::{
-    CheckpointFile, ParticlesJson, StateJson, Summary, TargetJson, state_parts, trace_csv,
-    write_atomic, write_json,
-};
+use crate::train::Trainer;
 use std::path::Path;
 
 impl Trainer {
@@ -43,7 +44,9 @@ impl Trainer {
             polished,
         }
     }
+}
 
+impl Trainer {
     /// `summary.json` after `wall_seconds`.
     pub fn summary(&self, wall_seconds: f64) -> Summary {
         let cfg = self.config().clone();

@@ -1,0 +1,61 @@
+//! `checkpoint.json`: everything needed to continue a run bit for bit.
+
+use super::trace::TraceRow;
+use crate::config::TrainConfig;
+use crate::dynamics::StepperState;
+use crate::unit::UnitSpec;
+use serde::{Deserialize, Serialize};
+
+/// Everything needed to continue a run bit for bit.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// The run's config.
+    pub config: TrainConfig,
+    /// The unit's identity; resuming rebuilds exactly this unit (absent in checkpoints of
+    /// older versions: then the config's built-in unit).
+    #[serde(default)]
+    pub unit: Option<UnitSpec>,
+    /// Steps taken.
+    pub step: u64,
+    /// Charges c_i.
+    pub c: Vec<f64>,
+    /// Unit parameters z_i, one array per unit.
+    pub z: Vec<Vec<f64>>,
+    /// State of the data stream.
+    pub data_rng: [u8; 32],
+    /// State of the minibatch stream.
+    pub batch_rng: [u8; 32],
+    /// Loss on the last batch.
+    pub last_batch_loss: Option<f64>,
+    /// Trace so far.
+    pub trace: Vec<TraceRow>,
+    /// Test loss at step 0.
+    pub initial_test_loss: f64,
+    /// Mean-field time reached.
+    #[serde(default)]
+    pub time: f64,
+    /// Adaptive stepper state: (next step size, accepted, rejected).
+    #[serde(default)]
+    pub adaptive: Option<(f64, u64, u64)>,
+}
+
+impl Checkpoint {
+    /// The stepper state stored in `adaptive`.
+    pub fn stepper_state(&self) -> Option<StepperState> {
+        self.adaptive.map(|(h, accepted, rejected)| StepperState {
+            h,
+            accepted,
+            rejected,
+        })
+    }
+}
+
+/// A checkpoint with the wall time spent so far, as written to `checkpoint.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CheckpointFile {
+    /// The trainer's checkpoint.
+    #[serde(flatten)]
+    pub checkpoint: Checkpoint,
+    /// Wall-clock seconds spent so far.
+    pub wall_seconds: f64,
+}
