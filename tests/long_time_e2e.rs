@@ -180,3 +180,60 @@ fn a_scan_with_the_implicit_rule_and_the_polish_keeps_the_end_states() {
             .ends_with("grad_norm,max_abs_c,min_pair_distance")
     );
 }
+
+#[test]
+fn the_w_rule_reports_its_work_and_resumes_bit_for_bit() {
+    let (whole, part) = (tmp("w-whole"), tmp("w-part"));
+    let run = |time: &str, dir: &Path| {
+        let mut args: Vec<&str> = EXACT.to_vec();
+        args.extend(["ros34pw2", "--time", time, "--seed", "4", "--out"]);
+        args.push(dir.to_str().unwrap());
+        mf(&args)
+    };
+    assert_eq!(run("5000", &whole), 0);
+    let s = read_json(&whole.join("summary.json"));
+    assert_eq!(s["step_rule"], "ros34pw2");
+    let w = &s["work"];
+    let (fact, solves) = (
+        w["factorisations"].as_u64().unwrap(),
+        w["solves"].as_u64().unwrap(),
+    );
+    assert!(fact > 0 && solves >= 4 * fact, "{w}");
+    assert_eq!(w["hessians"], w["factorisations"]);
+    // stopped at an evaluation time of the whole run (where its checkpoints are), then resumed
+    let mut r = csv::Reader::from_path(whole.join("trace.csv")).unwrap();
+    let col = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|x| x == "time")
+        .unwrap();
+    let stop = r
+        .records()
+        .map(|x| x.unwrap()[col].to_string())
+        .find(|t| t.parse::<f64>().unwrap() >= 1000.0)
+        .unwrap();
+    assert_eq!(run(&stop, &part), 0);
+    let ck = read_json(&part.join("checkpoint.json"));
+    assert!(
+        ck["stepper_memory"].is_array(),
+        "the W-rule's error model is checkpointed"
+    );
+    assert_eq!(
+        mf(&[
+            "train",
+            "--resume",
+            part.to_str().unwrap(),
+            "--time",
+            "5000"
+        ]),
+        0
+    );
+    let (a, b) = (
+        read_json(&whole.join("state.json")),
+        read_json(&part.join("state.json")),
+    );
+    assert_eq!(a["c"], b["c"]);
+    assert_eq!(a["z"], b["z"]);
+    assert_eq!(a["test_loss"], b["test_loss"]);
+}

@@ -95,11 +95,28 @@ fn the_implicit_rule_at_n128_d5_gives_the_same_bytes_on_one_and_two_threads() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// d = 25 at n = 64 (N = 1664), a few implicit steps, and the other modes at widths where
+/// d = 25 at n = 64 (N = 1664), a few implicit and W-rule steps, and the other modes at widths where
 /// their kernels split the work.
 #[test]
 fn every_mode_gives_the_same_bytes_on_one_and_two_threads() {
-    let cases: [(&str, &[&str]); 5] = [
+    let cases: [(&str, &[&str]); 6] = [
+        (
+            "w-rule-d25",
+            &[
+                "--dim",
+                "25",
+                "--width",
+                "64",
+                "--mode",
+                "exact",
+                "--step-rule",
+                "ros34pw2",
+                "--time",
+                "40",
+                "--dt",
+                "1",
+            ],
+        ),
         (
             "implicit-d25",
             &[

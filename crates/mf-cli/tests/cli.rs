@@ -147,6 +147,31 @@ fn bad_input_is_one_line_naming_the_flag_with_status_2() {
         (train(&[("--units", "relu"), ("--mode", "exact")]), "--mode"),
         (train(&[("--step-rule", "adaptive")]), "--step-rule"),
         (train(&[("--step-rule", "implicit")]), "--step-rule"),
+        (train(&[("--step-rule", "ros34pw2")]), "--step-rule"),
+        (
+            train(&[
+                ("--mode", "exact"),
+                ("--step-rule", "ros34pw2"),
+                ("--tol", "0"),
+            ]),
+            "--tol",
+        ),
+        (
+            train(&[
+                ("--mode", "exact"),
+                ("--step-rule", "rosw"),
+                ("--tol", "NaN"),
+            ]),
+            "--tol",
+        ),
+        (
+            train(&[
+                ("--mode", "exact"),
+                ("--step-rule", "ros34pw2"),
+                ("--dt-max", "-1"),
+            ]),
+            "--dt-max",
+        ),
         (with(train(&[]), "--polish"), "--polish"),
         (
             with(

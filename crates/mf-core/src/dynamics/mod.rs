@@ -30,8 +30,10 @@ pub mod minimisers;
 #[cfg(test)]
 mod polish_tests;
 mod rodas3;
+pub mod ros34pw2;
 pub mod rules;
 pub mod sampled;
+pub mod stage_matrix;
 pub mod stepper;
 #[cfg(test)]
 pub(crate) mod test_fields;
@@ -47,11 +49,13 @@ pub use heun::Heun;
 pub use lbfgs::Lbfgs;
 pub use minimiser::{MinimiseReport, Minimiser, SteepestDescent, Stop, StopRule};
 pub use rodas3::Rodas3;
+pub use ros34pw2::Ros34pw2;
 pub use rules::{STEP_RULES, step_rule};
 pub use sampled::{
     SampledField, Workspace, chunk_len, loss, outputs, reference_velocity, velocity,
 };
 pub use stepper::{
-    RuleContext, StepError, StepOutcome, StepRuleSpec, Stepper, StepperFactory, StepperState,
+    RuleContext, StepError, StepOutcome, StepRuleSpec, StepWork, Stepper, StepperFactory,
+    StepperState,
 };
 pub use trust_region::{RegionNorm, TrustRegionNewton, TrustRegionStats};

@@ -37,7 +37,7 @@ use super::dense::DenseLu;
 use super::field::Field;
 use super::stepper::{
     AdaptiveCore, EXACT_ONLY, OnRise, RuleContext, StepControl, StepError, StepOutcome,
-    StepRuleSpec, Stepper, StepperState, weighted_rms,
+    StepRuleSpec, StepWork, Stepper, StepperState, weighted_rms,
 };
 use crate::network::Network;
 use faer::Mat;
@@ -84,6 +84,7 @@ pub struct Rodas3 {
     f: Vec<f64>,
     k: [Vec<f64>; 4],
     w: Vec<f64>,
+    work: StepWork,
 }
 
 impl Rodas3 {
@@ -101,6 +102,7 @@ impl Rodas3 {
             f: vec![0.0; big],
             k: std::array::from_fn(|_| vec![0.0; big]),
             w: vec![0.0; big],
+            work: StepWork::default(),
         }
     }
 
@@ -119,6 +121,7 @@ impl Rodas3 {
             self.w[j] = v;
         }
         self.lu.solve_vec(&mut self.w);
+        self.work.solves += 1;
         std::mem::swap(&mut self.k[out], &mut self.w);
     }
 
@@ -150,12 +153,16 @@ impl Stepper for Rodas3 {
         field: &mut dyn Field,
         span: f64,
     ) -> Result<StepOutcome, StepError> {
+        if !self.core.have_k1 {
+            self.work.velocities += 1;
+        }
         self.core.first_stage(net, field);
         if !self.have_hess {
             field
                 .hessian(net, self.hess.as_mut())
                 .ok_or(StepError::NeedsHessian { rule: SPEC.name })?;
             self.have_hess = true;
+            self.work.hessians += 1;
         }
         net.to_flat(&mut self.y);
         let big = self.y.len();
@@ -168,11 +175,13 @@ impl Stepper for Rodas3 {
             for j in 0..big {
                 self.g[(j, j)] += shift;
             }
+            self.work.factorisations += 1;
             if self.lu.factor(self.g.as_ref()).is_err() {
                 self.core.rejected += 1;
                 self.core.h = SINGULAR_SHRINK * h;
                 continue;
             }
+            self.work.velocities += 3;
             // K₁, K₂ from v(θ)
             self.core.k[0].to_flat(&mut self.f);
             self.stage_solve(0, h, &[]);
@@ -214,6 +223,10 @@ impl Stepper for Rodas3 {
 
     fn restore(&mut self, state: StepperState) {
         self.core.restore(state);
+    }
+
+    fn work(&self) -> Option<StepWork> {
+        Some(self.work)
     }
 }
 

@@ -25,6 +25,7 @@ pub const STEP_RULES: &[&StepRuleSpec] = &[
     &super::heun::SPEC,
     &super::bogacki_shampine::SPEC,
     &super::rodas3::SPEC,
+    &super::ros34pw2::SPEC,
     &super::euler_heun::SPEC,
     &super::backtracking::SPEC,
 ];

@@ -33,6 +33,24 @@ pub struct StepperState {
     pub accepted: u64,
     /// Rejected steps so far.
     pub rejected: u64,
+    /// What else a rule carries from step to step and needs to continue bit for bit (the
+    /// W-rule's error model α, β; `None` for the others).
+    #[serde(default)]
+    pub memory: Option<[f64; 2]>,
+}
+
+/// The linear-algebra and field work of a stiff rule since it was built: what a step costs
+/// beside its count (the benchmarks report it per accepted step).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepWork {
+    /// Dense Hessians H = n∇²ℓ formed.
+    pub hessians: u64,
+    /// Factorisations of a stage matrix G = I/(γh) + H.
+    pub factorisations: u64,
+    /// Solves with a factorised G (one right-hand side each).
+    pub solves: u64,
+    /// Velocity evaluations v(θ).
+    pub velocities: u64,
 }
 
 /// Why a step could not be taken.
@@ -80,6 +98,11 @@ pub trait Stepper: Send {
 
     /// Restores a checkpointed state.
     fn restore(&mut self, _state: StepperState) {}
+
+    /// The work done so far (the stiff rules; `None` for the others).
+    fn work(&self) -> Option<StepWork> {
+        None
+    }
 }
 
 /// The error norm of every adaptive rule: ‖e_j / (tol (1 + |θ_j|))‖_RMS over the pairs
@@ -282,6 +305,7 @@ impl AdaptiveCore {
             h: self.h,
             accepted: self.accepted,
             rejected: self.rejected,
+            memory: None,
         }
     }
 

@@ -37,6 +37,10 @@ pub struct Checkpoint {
     /// Adaptive stepper state: (next step size, accepted, rejected).
     #[serde(default)]
     pub adaptive: Option<(f64, u64, u64)>,
+    /// What else the step rule carries between steps ([`StepperState::memory`]: the W-rule's
+    /// error model), absent for the other rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stepper_memory: Option<[f64; 2]>,
 }
 
 impl Checkpoint {
@@ -46,6 +50,7 @@ impl Checkpoint {
             h,
             accepted,
             rejected,
+            memory: self.stepper_memory,
         })
     }
 }

@@ -65,6 +65,7 @@ impl Trainer {
             wall_seconds,
             end: self.end_diagnostics().cloned(),
             polish: self.polished().map(|(r, _)| r.clone()),
+            work: self.stepper().work(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! (filled from a trainer in [`super::run`]).
 
 use crate::config::TrainConfig;
+use crate::dynamics::StepWork;
 use crate::train::end_state::EndDiagnostics;
 use crate::unit::UnitSpec;
 use serde::{Deserialize, Serialize};
@@ -60,4 +61,8 @@ pub struct Summary {
     /// The polish, when asked for (`--polish`).
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub polish: Option<PolishReport>,
+    /// The stiff rules' work in this sitting (since the run started or was last resumed):
+    /// Hessians, factorisations, solves and velocities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work: Option<StepWork>,
 }

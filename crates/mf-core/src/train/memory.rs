@@ -5,7 +5,8 @@
 //!
 //! - a step rule declares the N × N matrices it keeps
 //!   ([`crate::dynamics::StepRuleSpec::dense_matrices`]): RODAS3 keeps H, the stage matrix
-//!   G = I/(γh) + H and its LU factors, 3;
+//!   G = I/(γh) + H and its LU factors, 3; the W-rule (ROS34PW2) factorises G in the buffer
+//!   H is written into, 1;
 //! - the end-state diagnostics ([`super::end_state`]) form H once more, its eigenvectors Q and
 //!   the eigensolver's work space: [`END_STATE_MATRICES`] = 3 (while the stepper's are alive).
 //!

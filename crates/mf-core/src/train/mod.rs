@@ -260,6 +260,7 @@ impl Trainer {
             None => target_for(&config)?,
         };
         let q = unit.param_dim(config.dim);
+        let stepper_state = ck.stepper_state();
         let net = Network::from_rows(ck.c, &ck.z, q)
             .filter(|n| n.width() == config.width)
             .ok_or(TrainError::Checkpoint(
@@ -286,14 +287,7 @@ impl Trainer {
         } else {
             ck.step as f64 * t.config.dt
         };
-        if let Some(s) = ck
-            .adaptive
-            .map(|(h, accepted, rejected)| crate::dynamics::StepperState {
-                h,
-                accepted,
-                rejected,
-            })
-        {
+        if let Some(s) = stepper_state {
             t.stepper.restore(s);
         }
         t.trace = ck.trace;
@@ -317,6 +311,7 @@ impl Trainer {
             initial_test_loss: self.initial_test_loss,
             time: self.time,
             adaptive: self.stepper.state().map(|s| (s.h, s.accepted, s.rejected)),
+            stepper_memory: self.stepper.state().and_then(|s| s.memory),
         }
     }
 
