@@ -6,8 +6,8 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use mf_stats::mf_core::Trainer;
 use mf_stats::mf_core::faer::Par;
-use mf_stats::mf_core::output::write_run_files;
 use mf_stats::mf_core::output::{CheckpointFile, read_json};
+use mf_stats::mf_core::output::{RunWriter, WRITE_EVERY_SECONDS};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -80,6 +80,8 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         )
         .expect("valid template"),
     );
+    // the files at the first evaluation, then every few seconds of compute, and at the end
+    let mut files = RunWriter::new(&dir, WRITE_EVERY_SECONDS);
     let result = trainer.run(
         until,
         &mut |k| bar.set_position(k.saturating_sub(first)),
@@ -90,7 +92,9 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
                     r.time, r.relative_test_loss
                 ));
             }
-            write_run_files(&dir, t, wall0 + start.elapsed().as_secs_f64())
+            files
+                .at_evaluation(t, wall0 + start.elapsed().as_secs_f64())
+                .map(|_| ())
         },
     );
     bar.finish_and_clear();
@@ -112,7 +116,9 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
             r.polish_stop
         );
     }
-    write_run_files(&dir, &trainer, wall0 + start.elapsed().as_secs_f64()).map_err(to_cli)?;
+    files
+        .write(&trainer, wall0 + start.elapsed().as_secs_f64())
+        .map_err(to_cli)?;
     let last = trainer.trace().last().expect("evaluated");
     eprintln!(
         "step {} t={} test_loss={:e} relative_test_loss={:e}; files in {}",

@@ -972,3 +972,36 @@ fn a_run_ends_with_its_diagnostics_and_a_polish_that_does_not_raise_the_loss() {
     g.polish = Some(Polish::new(1e-8, 10));
     assert!(g.validate().unwrap_err().to_string().contains("--polish"));
 }
+
+#[test]
+fn the_run_files_are_written_at_the_first_evaluation_then_at_their_cadence_and_the_end() {
+    use crate::output::{Checkpoint, CheckpointFile, RunWriter, read_json};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = small_config(UnitKind::named("rbf"), Mode::Gd);
+    let mut t = Trainer::new(cfg, Par::Seq).unwrap();
+    // a clock that advances one second per evaluation; files at most every 3 s
+    let mut w = RunWriter::new(dir.path(), 3.0);
+    let (mut clock, mut evals, mut written_at) = (0.0, 0usize, Vec::new());
+    t.run(200, &mut |_| {}, &mut |t| {
+        evals += 1;
+        if w.at_evaluation(t, clock)? {
+            written_at.push(t.step());
+        }
+        clock += 1.0;
+        Ok(())
+    })
+    .unwrap();
+    assert!(evals > 10, "{evals}");
+    // the first evaluation (step 0), then every third
+    assert_eq!(written_at.len(), evals.div_ceil(3), "{written_at:?}");
+    assert_eq!(written_at[0], 0);
+    let ck: CheckpointFile = read_json(&dir.path().join("checkpoint.json")).unwrap();
+    assert_eq!(ck.checkpoint.step, *written_at.last().unwrap());
+    // the end write makes the files the run's last state, and a resume from any write goes on
+    w.write(&t, clock).unwrap();
+    let ck: Checkpoint = read_json::<CheckpointFile>(&dir.path().join("checkpoint.json"))
+        .unwrap()
+        .checkpoint;
+    assert_eq!(ck.step, t.step());
+    assert_eq!(w.writes as usize, written_at.len() + 1);
+}

@@ -13,7 +13,7 @@ pub mod trace;
 pub use crate::train::end_state::{EndDiagnostics, EndState};
 pub use checkpoint::{Checkpoint, CheckpointFile};
 pub use io::{csv_text, read_json, write_atomic, write_json};
-pub use run::write_run_files;
+pub use run::{RunWriter, WRITE_EVERY_SECONDS, write_run_files};
 pub use state::{ParticlesJson, StateJson, TargetJson, state_parts};
 pub use summary::{PolishReport, Summary};
 pub use trace::{TraceRow, trace_csv};
