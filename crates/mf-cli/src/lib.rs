@@ -20,7 +20,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Print the 3-spin target, sample points and their energies as one JSON object.
+    /// Print the target (3-spin model or teacher network), sample points and their values as one JSON object.
     Target(target::TargetArgs),
     /// Train one network as n interacting particles; writes trace.csv, summary.json, state.json.
     Train(Box<train::TrainArgs>),

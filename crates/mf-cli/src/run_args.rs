@@ -87,6 +87,9 @@ pub struct RunArgs {
     /// The target function.
     #[arg(long, value_parser = PossibleValuesParser::new(target_names()), help = target_help())]
     pub target: Option<String>,
+    /// Width k of the teacher network (--target teacher; default 4096).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=mf_stats::mf_core::target::MAX_TEACHER_WIDTH as u64))]
+    pub teacher_width: Option<u64>,
     /// Dimension d of the data sphere S^{d-1}(√d).
     #[arg(long)]
     pub dim: Option<usize>,
@@ -220,6 +223,15 @@ impl RunArgs {
         }
         if let Some(t) = &self.target {
             cfg.target = TargetName::parse(t).expect("clap checked");
+        }
+        if let Some(k) = self.teacher_width {
+            if cfg.target.as_str() != "teacher" {
+                return Err(CliError::flag(
+                    "--teacher-width",
+                    "only with --target teacher",
+                ));
+            }
+            cfg.teacher_width = Some(k as usize);
         }
         cfg.init_c = if self.init_c == "normal" {
             InitC::Normal

@@ -70,6 +70,107 @@ fn target_prints_the_contract_fields() {
     );
 }
 
+#[test]
+fn the_teacher_target_prints_a_network_that_reproduces_its_values() {
+    let args = [
+        "target",
+        "--target",
+        "teacher",
+        "--dim",
+        "3",
+        "--teacher-width",
+        "40",
+        "--seed",
+        "2",
+        "--samples",
+        "6",
+    ];
+    let o = mf(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["target"], "teacher");
+    assert_eq!(v["width"], 40);
+    let r = v["radius"].as_f64().unwrap();
+    let sigma = v["sigma"].as_f64().unwrap();
+    assert!((r - 3f64.sqrt()).abs() < 1e-15 && (sigma - r / 2.0).abs() < 1e-15);
+    let floats = |x: &Value| -> Vec<f64> {
+        x.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let c = floats(&v["c"]);
+    let z: Vec<Vec<f64>> = v["z"].as_array().unwrap().iter().map(floats).collect();
+    assert_eq!((c.len(), z.len()), (40, 40));
+    for za in &z {
+        let norm: f64 = za.iter().map(|u| u * u).sum::<f64>().sqrt();
+        assert!((norm - r).abs() < 1e-12, "centres on the data sphere");
+    }
+    // f(x) = (1/k) Σ c_a exp(−|x − z_a|²/(2σ²)) from the printed numbers
+    let pts = v["points"].as_array().unwrap();
+    let e = floats(&v["energies"]);
+    assert_eq!((pts.len(), e.len()), (6, 6));
+    for (p, ep) in pts.iter().zip(&e) {
+        let x = floats(p);
+        let f: f64 = c
+            .iter()
+            .zip(&z)
+            .map(|(ca, za)| {
+                let d2: f64 = x.iter().zip(za).map(|(u, w)| (u - w) * (u - w)).sum();
+                ca * (-d2 / (2.0 * sigma * sigma)).exp()
+            })
+            .sum::<f64>()
+            / 40.0;
+        assert!((f - ep).abs() < 1e-12 * (1.0 + f.abs()), "{f} vs {ep}");
+    }
+    assert!((v["mean_square"].as_f64().unwrap() - 1.0).abs() < 1e-12);
+    assert_eq!(o.stdout, mf(&args).stdout);
+}
+
+#[test]
+fn exact_mode_trains_on_the_teacher_and_records_it_in_the_state() {
+    let dir = tmp("teacher");
+    let out = dir.to_str().unwrap();
+    let o = mf(&[
+        "train",
+        "--target",
+        "teacher",
+        "--teacher-width",
+        "64",
+        "--mode",
+        "exact",
+        "--units",
+        "rbf",
+        "--dim",
+        "3",
+        "--width",
+        "4",
+        "--time",
+        "20",
+        "--dt",
+        "0.5",
+        "--test-size",
+        "200",
+        "--out",
+        out,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let state: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("state.json")).unwrap()).unwrap();
+    let t = &state["target"]["teacher"];
+    assert_eq!(t["c"].as_array().unwrap().len(), 64);
+    assert_eq!(t["z"].as_array().unwrap().len(), 64);
+    assert!(state["target"]["coefficients"].is_null());
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["target"], "teacher");
+    assert_eq!(summary["teacher_width"], 64);
+    let rel = summary["relative_test_loss"].as_f64().unwrap();
+    assert!(rel < 1.0 && rel > 0.0, "{rel}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `args` with one more flag.
 fn with(mut args: Vec<&'static str>, flag: &'static str) -> Vec<&'static str> {
     args.push(flag);
@@ -129,6 +230,41 @@ fn bad_input_is_one_line_naming_the_flag_with_status_2() {
         (
             vec!["target", "--dim", "500", "--samples", "10000000"],
             "--samples",
+        ),
+        (
+            vec!["target", "--dim", "3", "--teacher-width", "8"],
+            "--teacher-width",
+        ),
+        (
+            vec![
+                "target",
+                "--dim",
+                "3",
+                "--target",
+                "teacher",
+                "--teacher-width",
+                "0",
+            ],
+            "--teacher-width",
+        ),
+        (
+            vec![
+                "target", "--dim", "3", "--target", "teacher", "--sigma", "-1",
+            ],
+            "--sigma",
+        ),
+        (train(&[("--teacher-width", "8")]), "--teacher-width"),
+        (
+            train(&[("--target", "teacher"), ("--teacher-width", "70000")]),
+            "--teacher-width",
+        ),
+        (
+            train(&[
+                ("--target", "teacher"),
+                ("--mode", "exact"),
+                ("--units", "relu"),
+            ]),
+            "--mode",
         ),
         (train(&[("--width", "0")]), "--width"),
         (train(&[("--dt", "-1")]), "--dt"),
@@ -308,7 +444,7 @@ fn registry_names_are_flags_and_old_names_still_work() {
             vec!["--polish", "--polish-method", "newton"],
             "--polish-method",
         ),
-        (vec!["--target", "teacher"], "--target"),
+        (vec!["--target", "relu-teacher"], "--target"),
         (vec!["--unit-param", "beta=2"], "--unit-param"),
         (vec!["--unit-param", "sigma"], "--unit-param"),
         (vec!["--polish-method", "lbfgs"], "--polish-method"),

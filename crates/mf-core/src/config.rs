@@ -119,6 +119,10 @@ pub struct TrainConfig {
     /// default, the 3-spin model.
     #[serde(default, skip_serializing_if = "TargetName::is_default")]
     pub target: TargetName,
+    /// Width k of the `teacher` target (`--teacher-width`; default
+    /// [`crate::target::DEFAULT_TEACHER_WIDTH`]); absent from the JSON when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teacher_width: Option<usize>,
 }
 
 /// The polish after the flow: a descent-only minimiser (`method`, from
@@ -199,6 +203,7 @@ impl TrainConfig {
             polish: None,
             unit_params: BTreeMap::new(),
             target: TargetName::default(),
+            teacher_width: None,
         }
     }
 
@@ -431,6 +436,20 @@ impl TrainConfig {
                 "target",
                 format!("one of {}", crate::target::target_names().join(", ")),
             ));
+        }
+        if let Some(k) = self.teacher_width {
+            if self.target.as_str() != crate::target::teacher::ENTRY.name {
+                return Err(TrainError::config(
+                    "teacher_width",
+                    "only with the target teacher (--target teacher)",
+                ));
+            }
+            if !(1..=crate::target::MAX_TEACHER_WIDTH).contains(&k) {
+                return Err(TrainError::config(
+                    "teacher_width",
+                    format!("an integer in 1..={}", crate::target::MAX_TEACHER_WIDTH),
+                ));
+            }
         }
         if self.unit_params.values().any(|v| !v.is_finite()) {
             return Err(TrainError::config("unit_param", "finite values"));

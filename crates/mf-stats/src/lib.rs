@@ -38,6 +38,8 @@ pub mod extrapolate;
 pub mod fit;
 pub mod inference;
 pub mod scan;
+pub mod time_limit;
+pub mod transition;
 pub mod verdict;
 
 pub use error::ScanError;

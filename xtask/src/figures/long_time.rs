@@ -2,20 +2,26 @@
 //! relative loss and max|c_i| against t for every width, the polished minimum of each width
 //! beside the curves, and per width whether the flow reached a minimiser.
 
+use super::claims::{beta_measured, fit_basis, fit_verdict};
 use super::replicas::{distinct_cells, max, mean, min, replica_stats};
 use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
+use super::text::fit_text;
 use super::text::{num, same_state_text, settings};
 use crate::configs::exact_d5_long;
 use crate::plot::{Figure, Panel, Series, Style};
 use anyhow::Result;
+use mf_stats::fit_power_law;
 use mf_stats::mf_core::output::{EndState, TraceRow};
 use mf_stats::scan::CellResult;
-use mf_stats::verdict::{Measured, polish_gap_verdict, stationary_verdict};
+use mf_stats::time_limit::{TimeLimit, time_limit};
+use mf_stats::verdict::{
+    HEALED_EXPONENT, MIN_EXPONENT_WIDTHS, Measured, polish_gap_verdict, stationary_verdict,
+};
 
 /// The figure.
 pub const SPEC: FigureSpec = FigureSpec {
     name: "long-time",
-    description: "The exact population gradient flow at finite n followed to long times (RBF, d = 5, σ = R/2, c(0) = 0, t up to 10⁸ with the implicit rule; scan exact-d5-long, shared with lln, scaling-gd, scaling-dim, clt and fit). Top: the relative loss ℓ_n(t)/C_f of every width, the mean over the replicas with a band from the smallest to the largest replica; beside the curves, right of the dotted line, one triangle per width: the mean polished loss, reached by a second-order descent from the flow's final state (bars: smallest to largest replica). It is at or below the flow's final loss and equals lim ℓ_n(t) when the flow ends at the same minimiser; it is not a point of the flow. Bottom: max_i |c_i|(t), replica mean and min–max band, colours as above. Claims: per width, whether the replicas reached a stationary point (or diverge: the loss approaching an infimum at infinity), and how far the flow's final loss lies above the polished one.",
+    description: "The exact population gradient flow at finite n followed to long times (RBF, d = 5, σ = R/2, c(0) = 0, t up to 10⁸ with the stiff W-rule ros34pw2; scan exact-d5-long, shared with lln, scaling-gd, scaling-dim, clt and fit). Top: the relative loss ℓ_n(t)/C_f of every width, the mean over the replicas with a band from the smallest to the largest replica; beside the curves, right of the dotted line, one triangle per width: the mean polished loss, reached by a second-order descent from the flow's final state (bars: smallest to largest replica). It is at or below the flow's final loss and equals lim ℓ_n(t) when the flow ends at the same minimiser; it is not a point of the flow. Bottom: max_i |c_i|(t), replica mean and min–max band, colours as above. Claims: per width, whether the replicas reached a stationary point (or diverge: the loss approaching an infimum at infinity), and how far the flow's final loss lies above the polished one.",
     quick: || vec![exact_d5_long(true)],
     full: || vec![exact_d5_long(false)],
     build,
@@ -174,6 +180,100 @@ fn stationary_claim(d: &ScanData, n: usize, cells: &[CellResult], t_end: f64) ->
     }
 }
 
+/// Decades of the trace the t → ∞ limit is extrapolated from.
+const LIMIT_DECADES: f64 = 3.0;
+
+/// Per width: the extrapolated limits lim ℓ_n(t)/C_f of its distinct end states, and how many
+/// of them the model ℓ ≈ L + A t^−γ described (mf_stats::time_limit).
+struct WidthLimit {
+    n: usize,
+    limits: Vec<TimeLimit>,
+    states: usize,
+}
+
+fn width_limit(n: usize, cells: &[CellResult]) -> WidthLimit {
+    let (kept, _) = distinct_cells(cells);
+    let limits = kept
+        .iter()
+        .filter_map(|c| {
+            let t: Vec<f64> = c.trace.iter().map(|r| r.time).collect();
+            let l: Vec<f64> = c.trace.iter().map(|r| r.relative_test_loss).collect();
+            time_limit(&t, &l, LIMIT_DECADES)
+        })
+        .collect();
+    WidthLimit {
+        n,
+        limits,
+        states: kept.len(),
+    }
+}
+
+/// The claim on t → ∞: per width lim ℓ_n(t) from the last decades of each end state's trace,
+/// and the exponent of these limits over the widths where every end state extrapolates.
+fn limit_claim(d: &ScanData, widths: &[WidthLimit]) -> Claim {
+    let complete: Vec<&WidthLimit> = widths
+        .iter()
+        .filter(|w| {
+            w.states >= 2 && w.limits.len() == w.states && w.limits.iter().all(|l| l.extrapolated)
+        })
+        .collect();
+    let samples: Vec<(usize, Vec<f64>)> = complete
+        .iter()
+        .map(|w| (w.n, w.limits.iter().map(|l| l.limit).collect()))
+        .collect();
+    let positive = samples.iter().all(|(_, v)| v.iter().all(|x| *x > 0.0));
+    let fit = if samples.len() >= MIN_EXPONENT_WIDTHS && positive {
+        fit_power_law(&samples, None, d.cfg.level)
+    } else {
+        None
+    };
+    let per_width = widths
+        .iter()
+        .map(|w| {
+            let ok = w.limits.iter().filter(|l| l.extrapolated).count();
+            let ls: Vec<f64> = w.limits.iter().map(|l| l.limit).collect();
+            let lo = w.limits.iter().map(|l| l.band.0).fold(f64::INFINITY, f64::min);
+            let hi = w.limits.iter().map(|l| l.band.1).fold(0.0, f64::max);
+            let gamma: Vec<f64> = w.limits.iter().filter_map(|l| l.windows.first().map(|f| f.gamma)).collect();
+            format!(
+                "n = {}: {ok}/{} end states extrapolated, mean L/C_f = {} (window bands {}–{}), mean γ = {}",
+                w.n,
+                w.states,
+                num(if ls.is_empty() { f64::NAN } else { mean(&ls) }),
+                num(lo),
+                num(hi),
+                num(if gamma.is_empty() { f64::NAN } else { mean(&gamma) })
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let why_none = format!(
+        "every end state extrapolates at only {} width(s) ({:?}) with two or more distinct end states and a positive limit",
+        complete.len(),
+        complete.iter().map(|w| w.n).collect::<Vec<_>>()
+    );
+    let (measured, _) = beta_measured(fit.as_ref());
+    Claim {
+        figure: SPEC.name,
+        claim: "t → ∞: the long-time limits lim ℓ_n(t) decay as n^-2".into(),
+        prediction: format!(
+            "β = {HEALED_EXPONENT} for lim_{{t→∞}} ℓ_n(t) (fluctuations heal at long times, error O(n^-1))"
+        ),
+        quantity: format!(
+            "β of lim ℓ_n(t)/C_f vs n, each end state's limit L from ℓ(t) ≈ L + A t^−γ fitted to the last {LIMIT_DECADES} decades of its trace (profile least squares in relative error; extrapolated only when the fits on the windows of {LIMIT_DECADES}, {}, …, 1 decades all have a relative RMS residual ≤ {} and their limits agree within {} of their centre — mf_stats::time_limit, tested on synthetic curves with a known limit), over the widths where every distinct end state extrapolates: {}; per width: {per_width}",
+            LIMIT_DECADES - 0.5,
+            mf_stats::time_limit::MAX_RMS,
+            mf_stats::time_limit::MAX_BAND,
+            fit_text(fit.as_ref()),
+        ),
+        measured,
+        settings: settings(d),
+        verdict: fit_verdict(fit.as_ref(), HEALED_EXPONENT, &why_none),
+        note: "an extrapolation of each trajectory beyond t_end, not a measured loss; the polished values are bounds from below on the same limits".into(),
+        basis: fit_basis(fit.as_ref(), None),
+    }
+}
+
 /// The claim comparing the polished loss with the flow's final loss, over the widths.
 fn polish_claim(d: &ScanData, summaries: &[PolishSummary], t_end: f64) -> Claim {
     let gaps: Vec<(usize, f64)> = summaries
@@ -228,6 +328,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
     let mut polished = Vec::new();
     let mut summaries = Vec::new();
     let mut claims = Vec::new();
+    let mut limits = Vec::new();
     for (k, (n, cells)) in d.groups.iter().enumerate() {
         if cells.is_empty() {
             continue;
@@ -248,6 +349,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
             summaries.push(p);
         }
         claims.push(stationary_claim(d, *n, cells, t_end));
+        limits.push(width_limit(*n, cells));
     }
     if !polished.is_empty() {
         // one grey legend key for the triangles of every width
@@ -261,6 +363,7 @@ fn build(data: &[ScanData]) -> Result<FigureOutput> {
     loss.extend(polished);
     if !d.groups.iter().all(|(_, c)| c.is_empty()) {
         claims.push(polish_claim(d, &summaries, t_end));
+        claims.push(limit_claim(d, &limits));
     }
     Ok(FigureOutput {
         figure: Figure {
@@ -306,7 +409,7 @@ mod tests {
         }
         assert_eq!(
             f.base.step_rule,
-            Some(mf_stats::mf_core::config::StepRule::named("implicit"))
+            Some(mf_stats::mf_core::config::StepRule::named("ros34pw2"))
         );
         assert_eq!(q.base.step_rule, None);
     }

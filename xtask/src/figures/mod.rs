@@ -9,6 +9,7 @@ mod claims;
 mod clt;
 mod clt_loss;
 mod fit;
+mod learning_transition;
 mod lln;
 mod long_time;
 mod rbf_width;
@@ -17,6 +18,7 @@ mod replicas;
 mod scaling;
 mod scaling_dim;
 mod scaling_gd;
+mod scaling_teacher;
 mod sgd_batch;
 pub mod spec;
 mod text;
@@ -33,6 +35,8 @@ pub const REGISTRY: &[&FigureSpec] = &[
     &lln::SPEC,
     &scaling_gd::SPEC,
     &scaling_dim::SPEC,
+    &scaling_teacher::SPEC,
+    &learning_transition::SPEC,
     &rbf_width::SPEC,
     &relu::SPEC,
     &sgd_batch::SPEC,
@@ -123,6 +127,8 @@ mod tests {
                 "lln",
                 "scaling-gd",
                 "scaling-dim",
+                "scaling-teacher",
+                "learning-transition",
                 "rbf-width",
                 "relu",
                 "sgd-batch",
@@ -204,8 +210,8 @@ mod tests {
                 })
                 .count();
             assert_eq!(
-                users, 6,
-                "lln, scaling-gd, scaling-dim, clt, fit, long-time"
+                users, 7,
+                "lln, scaling-gd, scaling-dim, learning-transition, clt, fit, long-time"
             );
         }
         // the finite-time SGD scans keep their form (32 replicas since issue 15)

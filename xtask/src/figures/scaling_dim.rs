@@ -16,7 +16,7 @@ use mf_stats::verdict::{ESCAPE_LEVEL, HEALED_EXPONENT, Measured, Verdict, differ
 /// The figure.
 pub const SPEC: FigureSpec = FigureSpec {
     name: "scaling-dim",
-    description: "The trained loss against n in d = 5, 10 and 25 (RBF, exact gradient flow, implicit rule; d = 5: t = 10⁸, scan exact-d5-long; d = 10: t = 10⁸; d = 25: t = 10⁷, tol 10⁻⁴). The RBF width σ is a field of each scan (`sigma`, null: σ = R/2); it is chosen per d from the σ scan of figure rbf-width (the σ/R with the lowest relative loss at a fixed time) and stated in each row's settings. Top, per d: markers = end-of-run relative loss ℓ_n(t_end)/C_f, mean over the distinct end states of each width with bars from the smallest to the largest; triangles at each width = the mean polished loss (a bound, not a point of the flow); dashed line in the same colour = the power law fitted over the widths that have left the mean-field curve and over which the local slopes agree (legend: the widths of the fit), drawn across every width; grey dashed: the guide n⁻². Bottom (when some width escapes): the plateau escape time, the first recorded time at which the replica-mean relative loss falls below 0.5, against n for each d. Claims: per d the exponent of the loss against −2 (judged only on three or more widths over which the curve is a power law) and whether the widest width has learned (relative loss ≤ 0.05); dimension independence as the pairwise differences β_d − β_d′ against 0, with the t interval of the difference (Welch–Satterthwaite over both scans), judged only when both exponents are.",
+    description: "The trained loss against n in d = 5, 10 and 25 (RBF, exact gradient flow, stiff W-rule ros34pw2; d = 5: t = 10⁸, scan exact-d5-long; d = 10: t = 10⁸; d = 25: t = 10⁷, tol 10⁻⁴). The RBF width σ is a field of each scan (`sigma`, null: σ = R/2); it is chosen per d from the σ scan of figure rbf-width (the σ/R with the lowest relative loss at a fixed time) and stated in each row's settings. Top, per d: markers = end-of-run relative loss ℓ_n(t_end)/C_f, mean over the distinct end states of each width with bars from the smallest to the largest; triangles at each width = the mean polished loss (a bound, not a point of the flow); dashed line in the same colour = the power law fitted over the widths that have left the mean-field curve and over which the local slopes agree (legend: the widths of the fit), drawn across every width; grey dashed: the guide n⁻². Bottom (when some width escapes): the plateau escape time, the first recorded time at which the replica-mean relative loss falls below 0.5, against n for each d. Claims: per d the exponent of the loss against −2 (judged only on three or more widths over which the curve is a power law) and whether the widest width has learned (relative loss ≤ 0.05); dimension independence as the pairwise differences β_d − β_d′ against 0, with the t interval of the difference (Welch–Satterthwaite over both scans), judged only when both exponents are.",
     quick: || {
         vec![
             exact_d5_long(true),
@@ -35,8 +35,8 @@ pub const SPEC: FigureSpec = FigureSpec {
 };
 
 /// `exact-d{dim}-long`: the exact flow of RBF units (σ = R/2 until set in the config) with the
-/// implicit rule (local-error tolerance `tol`, default 10⁻⁵), then the polish.
-fn long_scan(
+/// stiff W-rule `ros34pw2` (local-error tolerance `tol`, default 10⁻⁵), then the polish.
+pub(super) fn long_scan(
     dim: usize,
     widths: &[usize],
     replicas: u64,
@@ -50,7 +50,7 @@ fn long_scan(
     }
     named(
         &format!("exact-d{dim}-long"),
-        with_rule(s, Some(StepRule::named("implicit"))),
+        with_rule(s, Some(StepRule::named("ros34pw2"))),
     )
 }
 
@@ -223,7 +223,7 @@ mod tests {
             (1e-4, Some(100))
         );
         for s in [d10, d25] {
-            assert_eq!(s.base.step_rule, Some(StepRule::named("implicit")));
+            assert_eq!(s.base.step_rule, Some(StepRule::named("ros34pw2")));
             assert_eq!(s.base.sigma, None, "σ = R/2 until the lead sets it");
         }
     }

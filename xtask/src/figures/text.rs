@@ -52,8 +52,19 @@ pub fn settings(d: &ScanData) -> String {
         ),
         None => String::new(),
     };
+    let target = if b.target.is_default() {
+        String::new()
+    } else if b.target.as_str() == "teacher" {
+        format!(
+            ", target: teacher network of k = {} RBF units",
+            b.teacher_width
+                .unwrap_or(mf_stats::mf_core::target::DEFAULT_TEACHER_WIDTH)
+        )
+    } else {
+        format!(", target {}", b.target.as_str())
+    };
     format!(
-        "{units}, d = {}, {mode}, widths {:?}, {} replicas ({done} cells done), t = {}{polish}, seed {}",
+        "{units}{target}, d = {}, {mode}, widths {:?}, {} replicas ({done} cells done), t = {}{polish}, seed {}",
         b.dim,
         d.cfg.widths,
         d.cfg.replicas,

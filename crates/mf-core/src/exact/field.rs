@@ -35,6 +35,9 @@ impl Field for ExactField<'_> {
     }
 
     fn hessian_vector(&mut self, net: &Network, x: &[f64], y: &mut [f64]) -> Option<f64> {
-        Some(self.ex.hessian_vector(net, x, y, self.par))
+        Some(
+            self.ex
+                .hessian_vector_cached(net, x, y, &mut self.ws.hvp_cache, self.par),
+        )
     }
 }

@@ -83,9 +83,11 @@
 //! work parallel over pairs and units, with every sum over units in unit order), so the result
 //! is bitwise identical for any thread count and for `Par::Seq`.
 
+use super::kernel::SphereRbfKernel;
 use super::population::ExactRbf;
 use crate::network::Network;
 use crate::special::{Hyp0f1, ln_hyp0f1_and_ratios};
+use crate::target::RbfTeacher;
 use faer::prelude::ReborrowMut;
 use faer::{MatMut, Par};
 use rayon::prelude::*;
@@ -108,7 +110,7 @@ fn dir(x: f64, y: f64, s: f64, inv_s2: f64) -> f64 {
 }
 
 /// Everything H is assembled from (see the module docs).
-struct Parts {
+pub(crate) struct Parts {
     n: usize,
     d: usize,
     inv_s2: f64,
@@ -151,6 +153,31 @@ impl Parts {
     fn zrow(&self, i: usize) -> &[f64] {
         &self.zu[i * self.d..(i + 1) * self.d]
     }
+}
+
+/// The pair and unit work of the last state whose Hessian-vector product was asked for.
+#[derive(Default)]
+pub struct HvpCache {
+    state: Option<(Vec<f64>, Vec<f64>, Box<Parts>)>,
+}
+
+impl std::fmt::Debug for HvpCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HvpCache")
+            .field("filled", &self.state.is_some())
+            .finish()
+    }
+}
+
+impl Clone for HvpCache {
+    /// A clone starts empty (the cache is a pure speed-up).
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+fn bits_eq(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
 }
 
 /// Runs `f(index, chunk)` over the `len`-chunks of `buf`: in order for `Par::Seq`, on rayon
@@ -227,6 +254,38 @@ impl ExactRbf {
     /// If `x` or `y` is not of length N = n(d + 1).
     pub fn hessian_vector(&self, net: &Network, x: &[f64], y: &mut [f64], par: Par) -> f64 {
         let parts = self.parts(net, par);
+        Self::product(&parts, x, y, par)
+    }
+
+    /// As [`ExactRbf::hessian_vector`], keeping the pair and unit work in `cache` for the next
+    /// product at the same state (the CG iterations of the polish; the same bits as without).
+    pub fn hessian_vector_cached(
+        &self,
+        net: &Network,
+        x: &[f64],
+        y: &mut [f64],
+        cache: &mut HvpCache,
+        par: Par,
+    ) -> f64 {
+        let z: Vec<f64> = net
+            .z
+            .as_ref()
+            .col_iter()
+            .flat_map(|c| c.iter().copied())
+            .collect();
+        let hit = cache
+            .state
+            .as_ref()
+            .is_some_and(|(cc, cz, _)| bits_eq(cc, &net.c) && bits_eq(cz, &z));
+        if !hit {
+            cache.state = Some((net.c.clone(), z, Box::new(self.parts(net, par))));
+        }
+        let parts = &cache.state.as_ref().expect("filled").2;
+        Self::product(parts, x, y, par)
+    }
+
+    /// y = H x from the pair and unit work.
+    fn product(parts: &Parts, x: &[f64], y: &mut [f64], par: Par) -> f64 {
         let (n, d) = (parts.n, parts.d);
         assert_eq!(x.len(), n * (d + 1), "hessian_vector: x of wrong length");
         assert_eq!(y.len(), n * (d + 1), "hessian_vector: y of wrong length");
@@ -239,7 +298,7 @@ impl ExactRbf {
         }
         let mut rows = vec![0.0; n * (d + 1)];
         for_each_chunk(par, &mut rows, d + 1, |m, o| {
-            hvp_row(&parts, &x[..n], &xu, m, o)
+            hvp_row(parts, &x[..n], &xu, m, o)
         });
         for m in 0..n {
             y[m] = rows[m * (d + 1)];
@@ -252,12 +311,11 @@ impl ExactRbf {
 
     /// The pair work (K̂, s, t), the unit work (F̂, ∇F̂, ∇²F̂) and the loss.
     fn parts(&self, net: &Network, par: Par) -> Parts {
-        let model = self.model();
-        let (n, d) = (net.width(), model.dim());
+        let (n, d) = (net.width(), self.dim());
         assert!(n > 0, "hessian: empty network");
         assert_eq!(net.z.nrows(), n);
         assert_eq!(net.z.ncols(), d, "hessian: centres of wrong dimension");
-        let (r, sigma) = (model.radius(), self.sigma());
+        let (r, sigma) = (self.radius(), self.sigma());
         let s2 = sigma * sigma;
         let inv_s2 = 1.0 / s2;
         let inv_n = 1.0 / n as f64;
@@ -309,16 +367,15 @@ impl ExactRbf {
         // unit work
         let ulen = 1 + d + d * d;
         let mut units = vec![0.0; n * ulen];
-        {
+        if let Some((_, b)) = self.spin_b() {
             let zu = &zu;
-            let sym = model.symmetric_matrix();
-            // b_r = 3 Σ_p a^S_ppr, as in `ExactRbf::new`
-            let b: Vec<f64> = (0..d)
-                .map(|r| 3.0 * (0..d).map(|p| sym[(p, p * d + r)]).sum::<f64>())
-                .collect();
-            let b = &b;
             for_each_chunk(par, &mut units, ulen, |i, o| {
                 self.unit_terms(&zu[i * d..(i + 1) * d], b, o);
+            });
+        } else if let Some(t) = self.teacher() {
+            let (zu, h1) = (&zu, &h1);
+            for_each_chunk(par, &mut units, ulen, |i, o| {
+                teacher_unit_terms(self.kernel(), t, h1, &zu[i * d..(i + 1) * d], o);
             });
         }
         // ℓ = C_f − (1/n) Σ c_i F_i + (1/2n²) Σ_i c_i Σ_j K_ij c_j
@@ -348,7 +405,7 @@ impl ExactRbf {
     /// F̂(z), ∇F̂(z) and ∇²F̂(z) (column-major, l·d + k) into `out` (1 + d + d² values), by the
     /// formulas of the module docs; `b` as in [`ExactRbf::new`].
     fn unit_terms(&self, z: &[f64], b: &[f64], out: &mut [f64]) {
-        let model = self.model();
+        let (model, _) = self.spin_b().expect("the 3-spin target");
         let d = model.dim();
         let sym = model.symmetric_matrix();
         let (r, sigma) = (model.radius(), self.sigma());
@@ -417,6 +474,67 @@ impl ExactRbf {
                 }
                 h[l * d + k] = pre * e;
             }
+        }
+    }
+}
+
+/// F̂(z), ∇F̂(z) and ∇²F̂(z) (column-major) of a teacher target into `out` (1 + d + d² values):
+/// with w_a = c*_a K̂(z, z*_a)/k, S_a = z + z*_a, a_a = −z/σ² + s_a S_a and t_a as for the pairs,
+///
+/// ```text
+/// F̂ = Σ_a w_a,   ∇F̂ = Σ_a w_a a_a,   ∇²F̂ = Σ_a w_a [ a_a a_aᵀ + t_a S_a S_aᵀ + (s_a − 1/σ²) I ]
+/// ```
+///
+/// (K11 of the module docs, summed over the teacher's units in order a = 0..k; the upper
+/// triangle is accumulated and mirrored, so ∇²F̂ is symmetric bit for bit).
+fn teacher_unit_terms(
+    kernel: &SphereRbfKernel,
+    t: &RbfTeacher,
+    h1: &Hyp0f1,
+    z: &[f64],
+    out: &mut [f64],
+) {
+    let d = z.len();
+    let (r, s2) = (kernel.radius(), kernel.sigma() * kernel.sigma());
+    let inv_s2 = 1.0 / s2;
+    let (y_scale, s1_scale) = (r * r / (4.0 * s2 * s2), r * r / ((d + 2) as f64 * s2 * s2));
+    let inv_k = 1.0 / t.width() as f64;
+    let zsq: f64 = z.iter().map(|v| v * v).sum();
+    out.iter_mut().for_each(|x| *x = 0.0);
+    let (f, rest) = out.split_at_mut(1);
+    let (g, h) = rest.split_at_mut(d);
+    let mut sv = vec![0.0; d];
+    let mut av = vec![0.0; d];
+    let mut iso = 0.0;
+    for (a, ca) in t.charges().iter().enumerate() {
+        let za = t.centre(a);
+        for j in 0..d {
+            sv[j] = z[j] + za[j];
+        }
+        let sum_sq: f64 = sv.iter().map(|v| v * v).sum();
+        let (kv, s) = kernel.pair(zsq, t.centre_norms_sq()[a], sum_sq);
+        let mut rho1 = [0.0];
+        h1.eval(y_scale * sum_sq.max(0.0), &mut rho1);
+        let tt = s * (s1_scale * rho1[0] - s);
+        let w = ca * kv * inv_k;
+        for j in 0..d {
+            av[j] = s * sv[j] - z[j] * inv_s2;
+        }
+        f[0] += w;
+        for j in 0..d {
+            g[j] += w * av[j];
+        }
+        for l in 0..d {
+            for k in 0..=l {
+                h[l * d + k] += w * (av[k] * av[l] + tt * (sv[k] * sv[l]));
+            }
+        }
+        iso += w * (s - inv_s2);
+    }
+    for l in 0..d {
+        h[l * d + l] += iso;
+        for k in 0..l {
+            h[k * d + l] = h[l * d + k];
         }
     }
 }
@@ -658,14 +776,14 @@ mod tests {
     }
 
     fn hess(ex: &ExactRbf, net: &Network, par: Par) -> (Mat<f64>, f64) {
-        let big = net.width() * (ex.model().dim() + 1);
+        let big = net.width() * (ex.dim() + 1);
         let mut h = Mat::zeros(big, big);
         let l = ex.hessian(net, h.as_mut(), par);
         (h, l)
     }
 
     fn flat_velocity(ex: &ExactRbf, net: &Network) -> Vec<f64> {
-        let (n, d) = (net.width(), ex.model().dim());
+        let (n, d) = (net.width(), ex.dim());
         let mut ws = ExactWorkspace::new(n, d);
         let mut vel = Velocity::zeros(n, d);
         ex.velocity(net, &mut ws, &mut vel, Par::Seq);
@@ -675,7 +793,7 @@ mod tests {
     /// Max over columns j of max_i |H_ij − FD_ij| / max_i |H_ij|, FD the central difference of
     /// −v with step h_j = 1e-5 · max(|θ_j|, 1).
     fn fd_error(ex: &ExactRbf, net: &Network) -> f64 {
-        let (n, d) = (net.width(), ex.model().dim());
+        let (n, d) = (net.width(), ex.dim());
         let (h, _) = hess(ex, net, Par::Seq);
         let theta = flatten(&net.c, &net.z);
         let mut worst: f64 = 0.0;
@@ -822,6 +940,25 @@ mod tests {
         let scale = dense.iter().map(|v| v.abs()).fold(0.0, f64::max);
         for i in 0..big {
             assert!((y[i] - dense[i]).abs() <= 1e-12 * scale, "row {i}");
+        }
+    }
+
+    #[test]
+    fn the_cached_product_equals_the_uncached_one_bit_for_bit_across_state_changes() {
+        let (ex, net) = state(5, 7, 3.0, 21);
+        let big = 7 * 6;
+        let x: Vec<f64> = (0..big)
+            .map(|i| ((i * 37 % 11) as f64 - 5.0) / 3.0)
+            .collect();
+        let mut cache = HvpCache::default();
+        let mut other = net.clone();
+        other.z[(2, 1)] += 1e-9;
+        for net in [&net, &net, &other, &net] {
+            let (mut a, mut b) = (vec![0.0; big], vec![0.0; big]);
+            let la = ex.hessian_vector(net, &x, &mut a, Par::Seq);
+            let lb = ex.hessian_vector_cached(net, &x, &mut b, &mut cache, Par::Seq);
+            assert_eq!(la.to_bits(), lb.to_bits());
+            assert!(a.iter().zip(&b).all(|(u, v)| u.to_bits() == v.to_bits()));
         }
     }
 

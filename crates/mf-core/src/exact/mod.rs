@@ -15,11 +15,14 @@
 
 pub mod field;
 pub mod hessian;
+pub mod kernel;
 pub mod population;
 pub mod table;
 
 pub use field::ExactField;
 pub use population::{ExactRbf, ExactWorkspace};
 
+#[cfg(test)]
+mod teacher_tests;
 #[cfg(test)]
 mod tests;

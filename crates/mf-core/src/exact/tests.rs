@@ -185,7 +185,7 @@ fn exact_loss_agrees_with_the_monte_carlo_test_loss() {
         let mut ws = ExactWorkspace::new(n, d);
         let exact = ex.loss(&net, &mut ws, Par::rayon(0));
         let m = 1_000_000;
-        let target = crate::SpinTarget::new(ex.model().clone());
+        let target = crate::SpinTarget::new(ex.spin_model().unwrap().clone());
         let pts = PointSet::sample(&target, m, &mut stream(5, 0, Purpose::Test), Par::rayon(0));
         let unit = Rbf { sigma: ex.sigma() };
         let mut w = Workspace::new(&unit, n, d, m);

@@ -2,7 +2,7 @@
 
 use super::checkpoint::CheckpointFile;
 use super::io::{write_atomic, write_json};
-use super::state::{ParticlesJson, StateJson, TargetJson, state_parts};
+use super::state::{ParticlesJson, StateJson, TargetJson, TeacherJson, state_parts};
 use super::summary::Summary;
 use super::trace::trace_csv;
 use crate::error::TrainError;
@@ -34,6 +34,11 @@ impl Trainer {
                 radius: target.radius(),
                 scale: model.map(|m| m.scale()),
                 coefficients: model.map(|m| m.coefficients().to_vec()),
+                teacher: target.teacher().map(|t| TeacherJson {
+                    sigma: t.sigma(),
+                    c: t.charges().to_vec(),
+                    z: (0..t.width()).map(|a| t.centre(a).to_vec()).collect(),
+                }),
             },
             c: self.network().c.clone(),
             z,

@@ -15,6 +15,20 @@ pub struct TargetJson {
     /// a_pqr, flat, index (p·d + q)·d + r (3-spin target).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coefficients: Option<Vec<f64>>,
+    /// The teacher network (teacher target): f(x) = (1/k) Σ_a c_a exp(−|x − z_a|²/(2 sigma²)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teacher: Option<TeacherJson>,
+}
+
+/// A teacher target in `state.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TeacherJson {
+    /// RBF width σ.
+    pub sigma: f64,
+    /// Charges c*_a (k values).
+    pub c: Vec<f64>,
+    /// Centres z*_a (k rows of d).
+    pub z: Vec<Vec<f64>>,
 }
 
 /// `state.json`: everything needed to evaluate f and f_n with no code of ours:

@@ -4,12 +4,15 @@
 //! batch of points and C_f = ½ ∫ f² dν (the unit of every relative loss). A shipped target is one
 //! file (its [`Target`] and a `pub const ENTRY: TargetEntry`) and one line in [`TARGETS`], from
 //! which `--target`, configs and resume follow; [`SpinTarget`] (`spin3`) is the continuous
-//! spherical 3-spin model of `spin-target`, the target of the paper. A target of your own runs
+//! spherical 3-spin model of `spin-target`, the target of the paper; [`RbfTeacher`] (`teacher`) is a mean-field RBF network, a target for
+//! which the paper's setting holds exactly. A target of your own runs
 //! through [`crate::Trainer::with_target`].
 
 mod spin3;
+pub mod teacher;
 
 pub use spin3::SpinTarget;
+pub use teacher::{DEFAULT_TEACHER_WIDTH, MAX_TEACHER_WIDTH, RbfTeacher};
 
 use crate::config::TrainConfig;
 use crate::error::TrainError;
@@ -35,6 +38,11 @@ pub trait Target: Send + Sync {
     fn spin_model(&self) -> Option<&SpinModel> {
         None
     }
+    /// The RBF teacher network behind this target, if it is one (exact mode and `state.json`
+    /// need it).
+    fn teacher(&self) -> Option<&RbfTeacher> {
+        None
+    }
 }
 
 /// A shipped target of the registry.
@@ -49,7 +57,7 @@ pub struct TargetEntry {
 }
 
 /// Every shipped target; the first is the default.
-pub const TARGETS: &[&TargetEntry] = &[&spin3::ENTRY];
+pub const TARGETS: &[&TargetEntry] = &[&spin3::ENTRY, &teacher::ENTRY];
 
 /// The shipped target called `name`.
 pub fn target_entry(name: &str) -> Option<&'static TargetEntry> {

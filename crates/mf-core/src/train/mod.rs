@@ -63,6 +63,28 @@ pub struct Trainer {
 
 /// Checks that `unit` is the unit `config` names: the shipped unit with the config's
 /// parameters, or (for `units = custom`) a unit whose name is not a shipped one's.
+/// The closed forms of exact mode: RBF units on the 3-spin target, or on an RBF teacher of
+/// the same σ.
+fn exact_field_for(target: &dyn Target, unit: &dyn Unit) -> Result<ExactRbf, TrainError> {
+    let sigma = unit.gaussian_width();
+    if let (Some(model), Some(sigma)) = (target.spin_model(), sigma) {
+        return Ok(ExactRbf::new(model.clone(), sigma));
+    }
+    if let (Some(t), Some(sigma)) = (target.teacher(), sigma) {
+        if t.sigma() != sigma {
+            return Err(TrainError::config(
+                "sigma",
+                format!("the teacher's σ = {} in exact mode", t.sigma()),
+            ));
+        }
+        return Ok(ExactRbf::with_teacher(Arc::new(t.clone())));
+    }
+    Err(TrainError::config(
+        "mode",
+        "gd, sgd or online for a custom unit or target (exact mode needs RBF units on the 3-spin or teacher target)",
+    ))
+}
+
 fn check_unit(config: &TrainConfig, unit: &dyn Unit) -> Result<(), TrainError> {
     let spec = unit.spec();
     match config.builtin_spec() {
@@ -167,17 +189,8 @@ impl Trainer {
             },
             Mode::Online => Source::Online(PointSet::zeros(config.batch, d)),
             Mode::Exact => {
-                let (Some(model), Some(sigma)) = (target.spin_model(), unit.gaussian_width())
-                else {
-                    return Err(TrainError::config(
-                        "mode",
-                        "gd, sgd or online for a custom unit or target (exact mode needs RBF units on the 3-spin target)",
-                    ));
-                };
-                Source::Exact(Box::new((
-                    ExactRbf::new(model.clone(), sigma),
-                    ExactWorkspace::new(config.width, d),
-                )))
+                let ex = exact_field_for(target.as_ref(), unit.as_ref())?;
+                Source::Exact(Box::new((ex, ExactWorkspace::new(config.width, d))))
             }
         };
         if config.mode != Mode::Online {
