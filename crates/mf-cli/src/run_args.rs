@@ -7,6 +7,7 @@ use mf_stats::ScanError;
 use mf_stats::mf_core::config::{
     DEFAULT_POLISH_ITERATIONS, DEFAULT_POLISH_TOL, DEFAULT_TOL, Polish, StepRule,
 };
+use mf_stats::mf_core::dynamics::birth_death::{BirthDeath, Variant};
 use mf_stats::mf_core::dynamics::minimisers::{MINIMISERS, minimiser_names};
 use mf_stats::mf_core::dynamics::rules::{STEP_RULES, rule_names};
 use mf_stats::mf_core::target::{TARGETS, TargetName, target_names};
@@ -87,6 +88,22 @@ pub struct RunArgs {
     /// The target function.
     #[arg(long, value_parser = PossibleValuesParser::new(target_names()), help = target_help())]
     pub target: Option<String>,
+    /// Birth–death dynamics beside the transport (Rotskoff et al. 2019): rate α ≥ 0 in
+    /// mean-field time units; units die where the potential V = δℓ/δμ is above its mean and
+    /// are cloned where it is below, at rate α|V − V̄|.
+    #[arg(long, allow_negative_numbers = true, value_name = "RATE")]
+    pub birth_death: Option<f64>,
+    /// How birth–death restores the population: clone (copies of random units) or prior
+    /// (fresh draws from the initial law).
+    #[arg(long, value_parser = ["clone", "prior"])]
+    pub birth_death_variant: Option<String>,
+    /// Birth–death only while t < T (transport alone after it: the quench).
+    #[arg(long, allow_negative_numbers = true, value_name = "T")]
+    pub birth_death_until: Option<f64>,
+    /// Birth–death jumps once every T of mean-field time, over that time (default: after
+    /// every step); keeps an adaptive or stiff rule's stage and factorisation between jumps.
+    #[arg(long, allow_negative_numbers = true, value_name = "T")]
+    pub birth_death_every: Option<f64>,
     /// Width k of the teacher network (--target teacher; default 4096).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=mf_stats::mf_core::target::MAX_TEACHER_WIDTH as u64))]
     pub teacher_width: Option<u64>,
@@ -223,6 +240,45 @@ impl RunArgs {
         }
         if let Some(t) = &self.target {
             cfg.target = TargetName::parse(t).expect("clap checked");
+        }
+        if self.birth_death.is_none() {
+            if self.birth_death_variant.is_some() {
+                return Err(CliError::flag(
+                    "--birth-death-variant",
+                    "only with --birth-death RATE",
+                ));
+            }
+            if self.birth_death_until.is_some() {
+                return Err(CliError::flag(
+                    "--birth-death-until",
+                    "only with --birth-death RATE",
+                ));
+            }
+        }
+        if let Some(rate) = self.birth_death {
+            if !(rate.is_finite() && rate >= 0.0) {
+                return Err(CliError::flag("--birth-death", "a finite rate ≥ 0"));
+            }
+            if let Some(t) = self.birth_death_until
+                && !(t.is_finite() && t > 0.0)
+            {
+                return Err(CliError::flag("--birth-death-until", "a finite time > 0"));
+            }
+            if let Some(t) = self.birth_death_every
+                && !(t.is_finite() && t > 0.0)
+            {
+                return Err(CliError::flag("--birth-death-every", "a finite time > 0"));
+            }
+            cfg.birth_death = Some(BirthDeath {
+                rate,
+                variant: self
+                    .birth_death_variant
+                    .as_deref()
+                    .and_then(Variant::parse)
+                    .unwrap_or_default(),
+                until: self.birth_death_until,
+                every: self.birth_death_every,
+            });
         }
         if let Some(k) = self.teacher_width {
             if cfg.target.as_str() != "teacher" {

@@ -171,6 +171,67 @@ fn exact_mode_trains_on_the_teacher_and_records_it_in_the_state() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[test]
+fn birth_death_runs_from_the_command_line_and_resumes_bit_for_bit() {
+    let (whole, part) = (tmp("bd-whole"), tmp("bd-part"));
+    let args = |out: &PathBuf, time: &'static str| -> Vec<String> {
+        [
+            "train",
+            "--units",
+            "rbf",
+            "--dim",
+            "3",
+            "--width",
+            "10",
+            "--mode",
+            "online",
+            "--time",
+            time,
+            "--dt",
+            "0.05",
+            "--batch",
+            "64",
+            "--test-size",
+            "200",
+            "--init-c",
+            "normal",
+            "--birth-death",
+            "20",
+            "--birth-death-variant",
+            "prior",
+            "--out",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([out.to_str().unwrap().to_string()])
+        .collect()
+    };
+    let run = |a: Vec<String>| {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let o = mf(&a);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    run(args(&whole, "10"));
+    run(args(&part, "5"));
+    let o = mf(&["train", "--resume", part.to_str().unwrap(), "--time", "10"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let read = |d: &PathBuf, f: &str| std::fs::read_to_string(d.join(f)).unwrap();
+    let state = |d: &PathBuf| -> Value { serde_json::from_str(&read(d, "state.json")).unwrap() };
+    assert_eq!(state(&whole)["c"], state(&part)["c"]);
+    assert_eq!(state(&whole)["z"], state(&part)["z"]);
+    let summary: Value = serde_json::from_str(&read(&whole, "summary.json")).unwrap();
+    let jumps = summary["birth_death"]["births"].as_u64().unwrap()
+        + summary["birth_death"]["deaths"].as_u64().unwrap();
+    assert!(jumps > 0, "{summary}");
+    assert_eq!(summary["birth_death"], {
+        let s: Value = serde_json::from_str(&read(&part, "summary.json")).unwrap();
+        s["birth_death"].clone()
+    });
+    for d in [whole, part] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
 /// `args` with one more flag.
 fn with(mut args: Vec<&'static str>, flag: &'static str) -> Vec<&'static str> {
     args.push(flag);
@@ -266,6 +327,17 @@ fn bad_input_is_one_line_naming_the_flag_with_status_2() {
             ]),
             "--mode",
         ),
+        (train(&[("--birth-death", "-1")]), "--birth-death"),
+        (train(&[("--birth-death", "NaN")]), "--birth-death"),
+        (
+            train(&[("--birth-death", "1"), ("--birth-death-until", "0")]),
+            "--birth-death-until",
+        ),
+        (
+            train(&[("--birth-death", "1"), ("--birth-death-variant", "both")]),
+            "--birth-death-variant",
+        ),
+        (train(&[("--birth-death-until", "5")]), "--birth-death"),
         (train(&[("--width", "0")]), "--width"),
         (train(&[("--dt", "-1")]), "--dt"),
         (train(&[("--dt", "NaN")]), "--dt"),

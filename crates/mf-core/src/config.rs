@@ -123,6 +123,10 @@ pub struct TrainConfig {
     /// [`crate::target::DEFAULT_TEACHER_WIDTH`]); absent from the JSON when not set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub teacher_width: Option<usize>,
+    /// Birth–death jumps beside the transport (`--birth-death RATE`,
+    /// [`crate::dynamics::birth_death`]); absent from the JSON when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_death: Option<crate::dynamics::birth_death::BirthDeath>,
 }
 
 /// The polish after the flow: a descent-only minimiser (`method`, from
@@ -204,6 +208,7 @@ impl TrainConfig {
             unit_params: BTreeMap::new(),
             target: TargetName::default(),
             teacher_width: None,
+            birth_death: None,
         }
     }
 
@@ -449,6 +454,17 @@ impl TrainConfig {
                     "teacher_width",
                     format!("an integer in 1..={}", crate::target::MAX_TEACHER_WIDTH),
                 ));
+            }
+        }
+        if let Some(bd) = &self.birth_death {
+            if !(bd.rate.is_finite() && bd.rate >= 0.0) {
+                return Err(TrainError::config("birth_death", "a finite rate ≥ 0"));
+            }
+            if bd.every.is_some_and(|t| !(t.is_finite() && t > 0.0)) {
+                return Err(TrainError::config("birth_death_every", "a finite time > 0"));
+            }
+            if bd.until.is_some_and(|t| !(t.is_finite() && t > 0.0)) {
+                return Err(TrainError::config("birth_death_until", "a finite time > 0"));
             }
         }
         if self.unit_params.values().any(|v| !v.is_finite()) {

@@ -38,6 +38,7 @@ pub mod extrapolate;
 pub mod fit;
 pub mod inference;
 pub mod scan;
+pub mod speedup;
 pub mod time_limit;
 pub mod transition;
 pub mod verdict;

@@ -33,6 +33,8 @@ pub enum Purpose {
     Test = 5,
     /// Probe points for fluctuation estimators (shared by all replicas).
     Probe = 6,
+    /// The jumps of birth–death dynamics (and their points in online mode).
+    BirthDeath = 7,
 }
 
 /// The generator of `purpose` for `replica`, from the base `seed` (see the module docs).

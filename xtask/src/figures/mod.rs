@@ -5,6 +5,7 @@
 //! line in [`REGISTRY`]; its config `data/configs/NAME.json` is seeded from the spec on first use.
 //! The decision rules behind the verdicts live in [`mf_stats::verdict`].
 
+mod birth_death;
 mod claims;
 mod clt;
 mod clt_loss;
@@ -44,6 +45,7 @@ pub const REGISTRY: &[&FigureSpec] = &[
     &clt::SPEC,
     &fit::SPEC,
     &long_time::SPEC,
+    &birth_death::SPEC,
 ];
 
 /// The names of the registered figures, in report order.
@@ -135,7 +137,8 @@ mod tests {
                 "clt-loss",
                 "clt",
                 "fit",
-                "long-time"
+                "long-time",
+                "birth-death"
             ]
         );
         assert!(spec("scaling-dim").is_some_and(|s| s.name == "scaling-dim"));

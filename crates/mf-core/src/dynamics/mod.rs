@@ -18,6 +18,7 @@
 //! implementing its trait.
 
 mod backtracking;
+pub mod birth_death;
 mod bogacki_shampine;
 pub mod dense;
 mod euler;

@@ -41,6 +41,9 @@ pub struct Checkpoint {
     /// error model), absent for the other rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stepper_memory: Option<[f64; 2]>,
+    /// The birth–death stream and the births and deaths so far (runs with `--birth-death`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_death: Option<BirthDeathState>,
 }
 
 impl Checkpoint {
@@ -53,6 +56,18 @@ impl Checkpoint {
             memory: self.stepper_memory,
         })
     }
+}
+
+/// The birth–death part of a checkpoint.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BirthDeathState {
+    /// Its stream.
+    pub rng: [u8; 32],
+    /// Births and deaths so far.
+    pub counts: crate::dynamics::birth_death::JumpCounts,
+    /// Time since the last jumps (runs with `every`).
+    #[serde(default)]
+    pub since: f64,
 }
 
 /// A checkpoint with the wall time spent so far, as written to `checkpoint.json`.

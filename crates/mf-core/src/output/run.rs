@@ -71,6 +71,7 @@ impl Trainer {
             end: self.end_diagnostics().cloned(),
             polish: self.polished().map(|(r, _)| r.clone()),
             work: self.stepper().work(),
+            birth_death: self.config().birth_death.map(|_| self.birth_death_counts()),
         }
     }
 }

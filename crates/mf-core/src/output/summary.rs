@@ -65,4 +65,8 @@ pub struct Summary {
     /// Hessians, factorisations, solves and velocities.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub work: Option<StepWork>,
+    /// Births and deaths of the birth–death term over the whole run (runs with
+    /// `--birth-death`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_death: Option<crate::dynamics::birth_death::JumpCounts>,
 }

@@ -11,6 +11,7 @@ pub mod memory;
 mod source;
 
 use crate::config::{Mode, StepRule, TrainConfig};
+use crate::dynamics::birth_death::{BirthDeath, JumpCounts, jump, potentials, rates};
 use crate::dynamics::stepper::{RuleContext, StepperFactory, no_custom_rules};
 use crate::dynamics::{
     MinimiseReport, Minimiser, StepError, StepOutcome, Stepper, StopRule, Workspace, loss,
@@ -18,7 +19,7 @@ use crate::dynamics::{
 use crate::error::TrainError;
 use crate::exact::{ExactRbf, ExactWorkspace};
 use crate::network::{Network, Velocity};
-use crate::output::checkpoint::Checkpoint;
+use crate::output::checkpoint::{BirthDeathState, Checkpoint};
 use crate::output::summary::PolishReport;
 use crate::output::trace::TraceRow;
 use crate::points::PointSet;
@@ -59,10 +60,11 @@ pub struct Trainer {
     end: Option<EndDiagnostics>,
     /// The polish and the polished particles, once [`Trainer::polish`] ran.
     polished: Option<(PolishReport, Network)>,
+    /// The birth–death stream, the births and deaths so far, and the time since the last
+    /// jumps.
+    birth_death: (StreamRng, JumpCounts, f64),
 }
 
-/// Checks that `unit` is the unit `config` names: the shipped unit with the config's
-/// parameters, or (for `units = custom`) a unit whose name is not a shipped one's.
 /// The closed forms of exact mode: RBF units on the 3-spin target, or on an RBF teacher of
 /// the same σ.
 fn exact_field_for(target: &dyn Target, unit: &dyn Unit) -> Result<ExactRbf, TrainError> {
@@ -85,6 +87,8 @@ fn exact_field_for(target: &dyn Target, unit: &dyn Unit) -> Result<ExactRbf, Tra
     ))
 }
 
+/// Checks that `unit` is the unit `config` names: the shipped unit with the config's
+/// parameters, or (for `units = custom`) a unit whose name is not a shipped one's.
 fn check_unit(config: &TrainConfig, unit: &dyn Unit) -> Result<(), TrainError> {
     let spec = unit.spec();
     match config.builtin_spec() {
@@ -161,6 +165,7 @@ impl Trainer {
         extensions_steppers: &StepperFactory,
     ) -> Result<Self, TrainError> {
         let d = config.dim;
+        let (bd_seed, bd_replica) = (config.seed, config.replica);
         if target.dim() != d {
             return Err(TrainError::config(
                 "dim",
@@ -229,6 +234,11 @@ impl Trainer {
             trace: Vec::new(),
             initial_test_loss: f64::NAN,
             par,
+            birth_death: (
+                stream(bd_seed, bd_replica, Purpose::BirthDeath),
+                JumpCounts::default(),
+                0.0,
+            ),
         })
     }
 
@@ -303,6 +313,9 @@ impl Trainer {
         if let Some(s) = stepper_state {
             t.stepper.restore(s);
         }
+        if let Some(bd) = ck.birth_death {
+            t.birth_death = (stream_from_state(bd.rng), bd.counts, bd.since);
+        }
         t.trace = ck.trace;
         t.initial_test_loss = ck.initial_test_loss;
         t.last_batch_loss = ck.last_batch_loss;
@@ -325,7 +338,17 @@ impl Trainer {
             time: self.time,
             adaptive: self.stepper.state().map(|s| (s.h, s.accepted, s.rejected)),
             stepper_memory: self.stepper.state().and_then(|s| s.memory),
+            birth_death: self.config.birth_death.map(|_| BirthDeathState {
+                rng: stream_state(&self.birth_death.0),
+                counts: self.birth_death.1,
+                since: self.birth_death.2,
+            }),
         }
+    }
+
+    /// Births and deaths of the birth–death term so far (zero without one).
+    pub fn birth_death_counts(&self) -> JumpCounts {
+        self.birth_death.1
     }
 
     /// The grid position k of the time axis: the steps taken for a fixed-step rule,
@@ -420,12 +443,24 @@ impl Trainer {
                 });
             }
         };
+        let t_before = self.time;
         self.step += 1;
         self.time += out.dt;
         if let Some(t) = target
             && (self.time - t).abs() <= 1e-12 * t
         {
             self.time = t;
+        }
+        if let Some(bd) = self.config.birth_death
+            && bd.rate > 0.0
+            && bd.until.is_none_or(|u| t_before < u)
+        {
+            self.birth_death.2 += out.dt;
+            let since = self.birth_death.2;
+            if bd.every.is_none_or(|tau| since >= tau * (1.0 - 1e-12)) {
+                self.birth_death.2 = 0.0;
+                self.birth_death_jumps(bd, since);
+            }
         }
         let l = out.loss_before;
         self.last_batch_loss = Some(l);
@@ -438,6 +473,72 @@ impl Trainer {
             });
         }
         Ok(out)
+    }
+
+    /// The jump part of birth–death dynamics over the step just taken (`dt`): the potentials
+    /// V_i = −c_i v^c_i from the velocity of the objective's field (exact: the population loss;
+    /// gd, sgd: the training set; online: a fresh batch of P points from the birth–death
+    /// stream), the rates, the jumps. A step that changed the population resets the stepper
+    /// (its stored stage and factorisation belong to the old particles).
+    fn birth_death_jumps(&mut self, bd: BirthDeath, dt: f64) {
+        let par = self.par;
+        let n = self.net.width();
+        let online = if self.config.mode == Mode::Online {
+            Some(PointSet::sample(
+                self.target.as_ref(),
+                self.config.batch,
+                &mut self.birth_death.0,
+                par,
+            ))
+        } else {
+            None
+        };
+        {
+            let mut field = match &online {
+                Some(points) => {
+                    source::StepField::Sampled(crate::dynamics::sampled::SampledField {
+                        unit: self.unit.as_ref(),
+                        points,
+                        ws: &mut self.ws,
+                        par,
+                    })
+                }
+                None => {
+                    self.source
+                        .objective_field(self.unit.as_ref(), &self.test, &mut self.ws, par)
+                }
+            };
+            crate::dynamics::Field::velocity(&mut field, &self.net, &mut self.eval_vel);
+        }
+        let mut v = vec![0.0; n];
+        potentials(&self.net.c, &self.eval_vel.c, &mut v);
+        let mut u = vec![0.0; n];
+        rates(&v, bd.rate, &mut u);
+        let (unit, d, radius, init_c) = (
+            self.unit.as_ref(),
+            self.config.dim,
+            self.target.radius(),
+            self.config.init_c,
+        );
+        let mut prior = |rng: &mut StreamRng| {
+            let one = Network::init(unit, 1, d, radius, init_c, rng);
+            let q = one.param_dim();
+            (one.c[0], (0..q).map(|k| one.z[(0, k)]).collect())
+        };
+        let counts = jump(
+            &mut self.net,
+            &u,
+            dt,
+            bd.variant,
+            &mut self.birth_death.0,
+            &mut prior,
+        );
+        self.birth_death.1.births += counts.births;
+        self.birth_death.1.deaths += counts.deaths;
+        self.birth_death.1.occasions += 1;
+        if counts.any() {
+            self.stepper.reset();
+        }
     }
 
     /// Evaluates the test (and train) loss at the current step and appends a trace row.
