@@ -29,9 +29,21 @@ pub fn time_to_level(curve: &[(f64, f64)], level: f64) -> Option<f64> {
     Some((t0.ln() + f * (t1.ln() - t0.ln())).exp())
 }
 
+/// The paired ratio of A over B (module docs).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PairedRatio {
+    /// exp(mean ln(a_r/b_r)).
+    pub ratio: f64,
+    /// Its interval (`None` with fewer than two pairs).
+    pub interval: Option<(f64, f64)>,
+    /// The sample standard deviation of the log-ratios (0 with one pair): the spread at which
+    /// [`simulate_paired_coverage`] measures the interval's coverage.
+    pub log_spread: f64,
+}
+
 /// The paired speed-up of B over A, exp(mean ln(a_r/b_r)), and its interval at `level`
-/// (`None` for the interval with fewer than two pairs).
-pub fn paired_ratio(a: &[f64], b: &[f64], level: f64) -> Option<(f64, Option<(f64, f64)>)> {
+/// (pairs with a non-positive side are left out); `None` without a pair.
+pub fn paired_ratio(a: &[f64], b: &[f64], level: f64) -> Option<PairedRatio> {
     let logs: Vec<f64> = a
         .iter()
         .zip(b)
@@ -43,7 +55,14 @@ pub fn paired_ratio(a: &[f64], b: &[f64], level: f64) -> Option<(f64, Option<(f6
     }
     let mean = logs.iter().sum::<f64>() / logs.len() as f64;
     let interval = mean_interval(&logs, level).map(|(lo, hi)| (lo.exp(), hi.exp()));
-    Some((mean.exp(), interval))
+    let log_spread = (logs.iter().map(|l| (l - mean).powi(2)).sum::<f64>()
+        / (logs.len() - 1).max(1) as f64)
+        .sqrt();
+    Some(PairedRatio {
+        ratio: mean.exp(),
+        interval,
+        log_spread,
+    })
 }
 
 /// Coverage of [`paired_ratio`]'s interval over `trials` simulated scans of `replicas` normal
@@ -69,7 +88,11 @@ pub fn simulate_paired_coverage(
                 truth * (spread * g).exp()
             })
             .collect();
-        if let Some((_, Some((lo, hi)))) = paired_ratio(&a, &b, level) {
+        if let Some(PairedRatio {
+            interval: Some((lo, hi)),
+            ..
+        }) = paired_ratio(&a, &b, level)
+        {
             out.trials += 1;
             out.covered += usize::from(lo <= truth && truth <= hi);
         }
@@ -100,11 +123,16 @@ mod tests {
     fn a_constant_ratio_is_recovered_with_a_degenerate_interval() {
         let a = [6.0, 9.0, 12.0];
         let b = [3.0, 4.5, 6.0];
-        let (r, i) = paired_ratio(&a, &b, 0.95).unwrap();
+        let PairedRatio {
+            ratio: r,
+            interval: i,
+            log_spread,
+        } = paired_ratio(&a, &b, 0.95).unwrap();
+        assert!(log_spread < 1e-12);
         assert!((r - 2.0).abs() < 1e-12);
         let (lo, hi) = i.unwrap();
         assert!((lo - 2.0).abs() < 1e-12 && (hi - 2.0).abs() < 1e-12);
-        assert_eq!(paired_ratio(&[1.0], &[2.0], 0.95).unwrap().1, None);
+        assert_eq!(paired_ratio(&[1.0], &[2.0], 0.95).unwrap().interval, None);
     }
 
     #[test]

@@ -72,6 +72,12 @@ fn solve_at(t: &[f64], l: &[f64], gamma: f64) -> (f64, f64, f64) {
         b1 += a1;
         b2 += a2;
     }
+    let residual = |lim: f64, amp: f64| -> f64 {
+        t.iter()
+            .zip(l)
+            .map(|(&ti, &li)| ((lim + amp * ti.powf(-gamma)) / li - 1.0).powi(2))
+            .sum()
+    };
     let det = s11 * s22 - s12 * s12;
     let (mut lim, mut amp) = if det > 1e-14 * s11 * s22 {
         ((b1 * s22 - b2 * s12) / det, (b2 * s11 - b1 * s12) / det)
@@ -82,24 +88,13 @@ fn solve_at(t: &[f64], l: &[f64], gamma: f64) -> (f64, f64, f64) {
         // the best of the two edges L = 0 and A = 0
         let a_only = (b2 / s22).max(0.0);
         let l_only = (b1 / s11).max(0.0);
-        let r = |lim: f64, amp: f64| -> f64 {
-            t.iter()
-                .zip(l)
-                .map(|(&ti, &li)| ((lim + amp * ti.powf(-gamma)) / li - 1.0).powi(2))
-                .sum()
-        };
-        if r(0.0, a_only) <= r(l_only, 0.0) {
+        if residual(0.0, a_only) <= residual(l_only, 0.0) {
             (lim, amp) = (0.0, a_only);
         } else {
             (lim, amp) = (l_only, 0.0);
         }
     }
-    let ss = t
-        .iter()
-        .zip(l)
-        .map(|(&ti, &li)| ((lim + amp * ti.powf(-gamma)) / li - 1.0).powi(2))
-        .sum();
-    (lim, amp, ss)
+    (lim, amp, residual(lim, amp))
 }
 
 /// The fit of one window (points with t > 0, ℓ > 0 only); `None` with fewer than

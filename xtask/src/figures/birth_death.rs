@@ -11,7 +11,7 @@ use anyhow::Result;
 use mf_stats::coverage::TRIALS;
 use mf_stats::mf_core::dynamics::birth_death::{BirthDeath, Variant};
 use mf_stats::scan::CellResult;
-use mf_stats::speedup::{paired_ratio, simulate_paired_coverage, time_to_level};
+use mf_stats::speedup::{PairedRatio, paired_ratio, simulate_paired_coverage, time_to_level};
 use mf_stats::verdict::{Measured, Verdict};
 
 /// The loss level whose first passage time is compared.
@@ -86,15 +86,14 @@ fn ratio_claim(
 ) -> Claim {
     let level = d.0.cfg.level;
     let (measured, verdict, basis) = match paired_ratio(a, b, level) {
-        Some((r, Some((lo, hi)))) => {
-            let logs: Vec<f64> = a.iter().zip(b).map(|(x, y)| (x / y).ln()).collect();
-            let mean = logs.iter().sum::<f64>() / logs.len() as f64;
-            let spread = (logs.iter().map(|l| (l - mean).powi(2)).sum::<f64>()
-                / (logs.len() - 1).max(1) as f64)
-                .sqrt();
+        Some(PairedRatio {
+            ratio: r,
+            interval: Some((lo, hi)),
+            log_spread,
+        }) => {
             let cov = simulate_paired_coverage(
                 a.len(),
-                spread.max(1e-3),
+                log_spread.max(1e-3),
                 TRIALS,
                 level,
                 coverage_seed(name),

@@ -5,10 +5,8 @@
 
 use super::replicas::coverage_seed;
 use super::scaling::{LossScaling, loss_scaling};
-use super::scaling_dim::long_scan;
 use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use super::text::{num, settings};
-use crate::configs::exact_d5_long;
 use crate::plot::{Figure, Panel, Series, Style};
 use anyhow::Result;
 use mf_stats::coverage::{TRIALS, log_spreads};
@@ -23,20 +21,9 @@ use mf_stats::verdict::{ESCAPE_LEVEL, LEARNED_RELATIVE_LOSS, Measured, Verdict, 
 pub const SPEC: FigureSpec = FigureSpec {
     name: "learning-transition",
     description: "The learning transition against the size of the target's space (RBF, exact gradient flow, the long scans of scaling-dim: d = 5 and 10 to t = 10⁸, d = 25 to t = 10⁷). x: the ratio r = n(d + 1)/D(d) of the network's parameters to the dimension D(d) = C(d + 2, 3) of the space of the 3-spin target (spherical harmonics of degree 1 and 3: 35, 220, 2925 at d = 5, 10, 25; mf-stats transition.rs). Top: the end-of-run relative loss, mean over the distinct end states of each width with its 95 % t interval (jackknife of ln ȳ), one line per d; dotted: the level 0.05 (learned). Bottom: the plateau escape time (first recorded t with replica-mean ℓ/C_f < 0.5) against r. Claims: per d the transition ratio r* where the mean first falls to 0.05 (log–log interpolation between the bracketing widths; its interval from their means' intervals, coverage measured by simulation), and whether r* is the same across d (ln(r*_d′/r*_d) against 0; d = 25 gives a bound when its widths have not crossed).",
-    quick: || {
-        vec![
-            exact_d5_long(true),
-            long_scan(10, &[8, 16], 2, 300.0, 30, None),
-            long_scan(25, &[8, 16], 2, 300.0, 10, Some(1e-4)),
-        ]
-    },
-    full: || {
-        vec![
-            exact_d5_long(false),
-            long_scan(10, &[8, 16, 32, 64, 128], 4, 1e8, 100, None),
-            long_scan(25, &[16, 32, 64], 2, 1e7, 100, Some(1e-4)),
-        ]
-    },
+    // the same scans, hence the same cells, as scaling-dim
+    quick: || (super::scaling_dim::SPEC.quick)(),
+    full: || (super::scaling_dim::SPEC.full)(),
     build,
 };
 

@@ -36,7 +36,7 @@ pub const SPEC: FigureSpec = FigureSpec {
 
 /// `exact-d{dim}-long`: the exact flow of RBF units (σ = R/2 until set in the config) with the
 /// stiff W-rule `ros34pw2` (local-error tolerance `tol`, default 10⁻⁵), then the polish.
-pub(super) fn long_scan(
+fn long_scan(
     dim: usize,
     widths: &[usize],
     replicas: u64,

@@ -3,11 +3,11 @@
 //! Hessian against finite differences.
 
 use super::{ExactRbf, ExactWorkspace};
-use crate::dynamics::{Velocity, Workspace, loss};
+use crate::dynamics::Velocity;
 use crate::streams::{Purpose, stream};
 use crate::target::{RbfTeacher, Target};
 use crate::unit::{Rbf, Unit};
-use crate::{InitC, Network, PointSet};
+use crate::{InitC, Network};
 use faer::{Mat, Par};
 use rand_distr::{Distribution, StandardNormal};
 use spin_target::sample_sphere;
@@ -147,27 +147,24 @@ fn teacher_fhat_agrees_with_monte_carlo() {
         t.values_into(x.as_ref(), &mut f, Par::rayon(0));
         let mut xp = vec![0.0; d];
         let mut grad = vec![0.0; d];
-        let mut s = vec![0.0; 1 + d];
-        let mut s2 = vec![0.0; 1 + d];
-        for p in 0..m {
+        let (mean, se) = super::tests::mc_mean(m, 1 + d, |p, out| {
             for j in 0..d {
                 xp[j] = x[(p, j)];
             }
             let phi = unit.phi(&z, &xp);
             unit.grad_phi(&z, &xp, &mut grad);
-            let vals = std::iter::once(f[p] * phi).chain(grad.iter().map(|gk| f[p] * gk));
-            for (q, v) in vals.enumerate() {
-                s[q] += v;
-                s2[q] += v * v;
+            out[0] = f[p] * phi;
+            for j in 0..d {
+                out[1 + j] = f[p] * grad[j];
             }
-        }
+        });
         let exact: Vec<f64> = std::iter::once(fh).chain(g.iter().copied()).collect();
         for q in 0..=d {
-            let mean = s[q] / m as f64;
-            let se = ((s2[q] / m as f64 - mean * mean) / m as f64).sqrt();
             assert!(
-                (mean - exact[q]).abs() < 4.0 * se + 1e-12,
-                "d={d} component {q}: MC {mean} ± {se} vs {}",
+                (mean[q] - exact[q]).abs() < 4.0 * se[q] + 1e-12,
+                "d={d} component {q}: MC {} ± {} vs {}",
+                mean[q],
+                se[q],
                 exact[q]
             );
         }
@@ -240,26 +237,7 @@ fn exact_teacher_loss_agrees_with_the_monte_carlo_test_loss() {
     let net = student(d, n, 0.5, 2);
     let mut ws = ExactWorkspace::new(n, d);
     let exact = ex.loss(&net, &mut ws, Par::rayon(0));
-    let m = 400_000;
-    let pts = PointSet::sample(
-        t.as_ref(),
-        m,
-        &mut stream(5, 0, Purpose::Test),
-        Par::rayon(0),
-    );
-    let unit = Rbf { sigma: ex.sigma() };
-    let mut w = Workspace::new(&unit, n, d, m);
-    let mc = loss(&unit, &net, &pts, &mut w, Par::rayon(0));
-    let mut out = vec![0.0; m];
-    crate::dynamics::outputs(&unit, &net, pts.x_aug(), &mut w, &mut out, Par::rayon(0));
-    let h: Vec<f64> = pts
-        .y()
-        .iter()
-        .zip(&out)
-        .map(|(y, f)| 0.5 * (y - f).powi(2))
-        .collect();
-    let var = h.iter().map(|v| (v - mc).powi(2)).sum::<f64>() / (m - 1) as f64;
-    let se = (var / m as f64).sqrt();
+    let (mc, se) = super::tests::monte_carlo_loss(ex.sigma(), &net, t.as_ref(), 400_000);
     assert!(
         (mc - exact).abs() < 4.0 * se,
         "MC {mc} ± {se} vs exact {exact}"

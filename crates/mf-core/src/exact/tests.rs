@@ -11,7 +11,7 @@ use rand_distr::{Distribution, StandardNormal};
 use spin_target::{SpinModel, sample_sphere};
 
 /// Mean and standard error of each column of the samples produced by `draw`.
-fn mc_mean(
+pub(super) fn mc_mean(
     m: usize,
     width: usize,
     mut draw: impl FnMut(usize, &mut [f64]),
@@ -34,6 +34,30 @@ fn mc_mean(
         .map(|(v, mu)| ((v / mf - mu * mu) / mf).max(0.0).sqrt())
         .collect();
     (mean, se)
+}
+
+/// The loss of `net` (RBF units of width `sigma`) on `m` test points of `target` and its
+/// standard error (½ mean r², from the spread of ½ r² over the points).
+pub(super) fn monte_carlo_loss(
+    sigma: f64,
+    net: &Network,
+    target: &dyn crate::Target,
+    m: usize,
+) -> (f64, f64) {
+    let pts = PointSet::sample(target, m, &mut stream(5, 0, Purpose::Test), Par::rayon(0));
+    let unit = Rbf { sigma };
+    let mut w = Workspace::new(&unit, net.width(), net.z.ncols(), m);
+    let mc = loss(&unit, net, &pts, &mut w, Par::rayon(0));
+    let mut out = vec![0.0; m];
+    crate::dynamics::outputs(&unit, net, pts.x_aug(), &mut w, &mut out, Par::rayon(0));
+    let h: Vec<f64> = pts
+        .y()
+        .iter()
+        .zip(&out)
+        .map(|(y, f)| 0.5 * (y - f).powi(2))
+        .collect();
+    let var = h.iter().map(|v| (v - mc).powi(2)).sum::<f64>() / (m - 1) as f64;
+    (mc, (var / m as f64).sqrt())
 }
 
 fn random_centre(d: usize, radius: f64, scale: f64, seed: u64) -> Vec<f64> {
@@ -184,23 +208,8 @@ fn exact_loss_agrees_with_the_monte_carlo_test_loss() {
         let (ex, net) = network(d, n, 8);
         let mut ws = ExactWorkspace::new(n, d);
         let exact = ex.loss(&net, &mut ws, Par::rayon(0));
-        let m = 1_000_000;
         let target = crate::SpinTarget::new(ex.spin_model().unwrap().clone());
-        let pts = PointSet::sample(&target, m, &mut stream(5, 0, Purpose::Test), Par::rayon(0));
-        let unit = Rbf { sigma: ex.sigma() };
-        let mut w = Workspace::new(&unit, n, d, m);
-        let mc = loss(&unit, &net, &pts, &mut w, Par::rayon(0));
-        // standard error of ½ mean r²: from the fourth moment of r, estimated on the points
-        let mut out = vec![0.0; m];
-        crate::dynamics::outputs(&unit, &net, pts.x_aug(), &mut w, &mut out, Par::rayon(0));
-        let h: Vec<f64> = pts
-            .y()
-            .iter()
-            .zip(&out)
-            .map(|(y, f)| 0.5 * (y - f).powi(2))
-            .collect();
-        let var = h.iter().map(|v| (v - mc).powi(2)).sum::<f64>() / (m - 1) as f64;
-        let se = (var / m as f64).sqrt();
+        let (mc, se) = monte_carlo_loss(ex.sigma(), &net, &target, 1_000_000);
         assert!(
             (mc - exact).abs() < 4.0 * se,
             "d={d}: MC {mc} ± {se} vs exact {exact}"

@@ -203,13 +203,20 @@ impl RbfTeacher {
 
     /// f(x) at one point.
     pub fn value(&self, x: &[f64]) -> f64 {
+        self.value_by(|j| x[j])
+    }
+
+    /// f at the point whose j-th coordinate is `x(j)`: (1/k) Σ_a c*_a exp(−|x − z*_a|²/(2σ²)),
+    /// summed in order a = 0..k (no allocation).
+    fn value_by(&self, x: impl Fn(usize) -> f64) -> f64 {
         let inv = 1.0 / (2.0 * self.sigma() * self.sigma());
         let sum: f64 = (0..self.width())
             .map(|a| {
-                let d2: f64 = x
+                let za = self.centre(a);
+                let d2: f64 = za
                     .iter()
-                    .zip(self.centre(a))
-                    .map(|(u, v)| (u - v) * (u - v))
+                    .enumerate()
+                    .map(|(j, v)| (x(j) - v) * (x(j) - v))
                     .sum();
                 self.c[a] * (-d2 * inv).exp()
             })
@@ -237,22 +244,7 @@ impl Target for RbfTeacher {
         self.kernel.radius()
     }
     fn values_into(&self, x: MatRef<'_, f64>, out: &mut [f64], par: Par) {
-        let d = self.dim();
-        let inv = 1.0 / (2.0 * self.sigma() * self.sigma());
-        let inv_k = 1.0 / self.width() as f64;
-        // the same sums in the same order as `value`, without allocating
-        let one = |(p, o): (usize, &mut f64)| {
-            let sum: f64 = (0..self.width())
-                .map(|a| {
-                    let za = self.centre(a);
-                    let d2: f64 = (0..d)
-                        .map(|j| (x[(p, j)] - za[j]) * (x[(p, j)] - za[j]))
-                        .sum();
-                    self.c[a] * (-d2 * inv).exp()
-                })
-                .sum();
-            *o = sum * inv_k;
-        };
+        let one = |(p, o): (usize, &mut f64)| *o = self.value_by(|j| x[(p, j)]);
         if matches!(par, Par::Seq) {
             out.iter_mut().enumerate().for_each(one);
         } else {
