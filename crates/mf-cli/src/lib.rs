@@ -2,6 +2,7 @@
 //! end-to-end tests (`tests/` at the workspace root) drive it in-process; `src/main.rs` is
 //! `run(std::env::args_os())`.
 
+pub mod api;
 mod run_args;
 mod scan;
 mod target;

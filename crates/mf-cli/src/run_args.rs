@@ -7,10 +7,13 @@ use mf_stats::ScanError;
 use mf_stats::mf_core::config::{
     DEFAULT_POLISH_ITERATIONS, DEFAULT_POLISH_TOL, DEFAULT_TOL, Polish, StepRule,
 };
+use mf_stats::mf_core::data::{DataSets, absolute_path, read_data};
 use mf_stats::mf_core::dynamics::birth_death::{BirthDeath, Variant};
 use mf_stats::mf_core::dynamics::minimisers::{MINIMISERS, minimiser_names};
 use mf_stats::mf_core::dynamics::rules::{STEP_RULES, rule_names};
-use mf_stats::mf_core::target::{TARGETS, TargetName, target_names};
+use mf_stats::mf_core::target::{
+    DataTarget, TARGETS, TargetName, data as data_target, target_names,
+};
 use mf_stats::mf_core::unit::UNITS;
 use mf_stats::mf_core::{InitC, InitZ, Mode, TrainConfig, TrainError, UnitKind};
 
@@ -126,12 +129,22 @@ pub struct RunArgs {
     /// Batch size P (sgd, online).
     #[arg(long, default_value_t = 256)]
     pub batch: usize,
-    /// Training-set size M (gd, sgd).
-    #[arg(long, default_value_t = 4096)]
-    pub train_size: usize,
-    /// Test-set size.
-    #[arg(long, default_value_t = 100_000)]
-    pub test_size: usize,
+    /// Training-set size M (gd, sgd) [default: 4096; with --data: the file's number of points].
+    #[arg(long)]
+    pub train_size: Option<usize>,
+    /// Test-set size [default: 100000; with --data: the test file's (or training file's) number
+    /// of points].
+    #[arg(long)]
+    pub test_size: Option<usize>,
+    /// A training set of your own, for --mode gd or sgd: FILE.npz (arrays x: P × d, y: P),
+    /// X.npy,Y.npy, one .npy of P × (d + 1) with y last, or CSV (d + 1 numbers a line, y
+    /// last, an optional header). Sets --dim and --train-size; the inputs need not lie on a
+    /// sphere (σ defaults to half their RMS radius).
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<String>,
+    /// A test set for --data, in the same formats (default: the training set).
+    #[arg(long, value_name = "FILE")]
+    pub test_data: Option<String>,
     /// RBF width σ (default R/2).
     #[arg(long, allow_negative_numbers = true)]
     pub sigma: Option<f64>,
@@ -171,6 +184,11 @@ pub struct RunArgs {
     pub polish_method: Option<String>,
 }
 
+/// `--train-size` when not given.
+pub const DEFAULT_TRAIN_SIZE: usize = 4096;
+/// `--test-size` when not given.
+pub const DEFAULT_TEST_SIZE: usize = 100_000;
+
 fn required<T: Copy>(v: Option<T>, flag: &str, allowed: &str) -> Result<T, CliError> {
     v.ok_or_else(|| CliError::flag(flag, format!("given ({allowed})")))
 }
@@ -195,7 +213,7 @@ pub fn steps_for(steps: Option<u64>, time: Option<f64>, dt: f64) -> Result<Optio
 /// A library error as a CLI error: config errors are usage errors (status 2).
 pub fn to_cli(e: TrainError) -> CliError {
     match e {
-        TrainError::Config { .. } => CliError::Usage(e.to_string()),
+        TrainError::Config { .. } | TrainError::Data(_) => CliError::Usage(e.to_string()),
         _ => CliError::Run(e.to_string()),
     }
 }
@@ -211,12 +229,35 @@ pub fn scan_to_cli(e: ScanError) -> CliError {
 }
 
 impl RunArgs {
-    /// The run configuration at `width` (not yet validated).
+    /// The run configuration at `width` (not yet validated); `--data` files are read.
     pub fn to_config(&self, width: usize) -> Result<TrainConfig, CliError> {
+        let data = self.data_sets()?;
+        self.to_config_with(width, data.map(|(sets, _)| sets))
+    }
+
+    /// The run configuration at `width` with the data sets `data` (read from `--data` by
+    /// [`RunArgs::to_config`], or given as arrays from Python, `path` absent).
+    pub fn to_config_with(
+        &self,
+        width: usize,
+        data: Option<DataSets>,
+    ) -> Result<TrainConfig, CliError> {
         let names = unit_names().join(" or ");
         let units = UnitKind::parse(required(self.units.as_deref(), "--units", &names)?)
             .expect("clap checked");
-        let dim = required(self.dim, "--dim", "an integer in 1..=512")?;
+        let dim = match &data {
+            Some(sets) => {
+                let d = sets.train.dim;
+                if self.dim.is_some_and(|g| g != d) {
+                    return Err(CliError::flag(
+                        "--dim",
+                        format!("{d}, the dimension of the --data inputs (or left out)"),
+                    ));
+                }
+                d
+            }
+            None => required(self.dim, "--dim", "an integer in 1..=512")?,
+        };
         let dt = required(self.dt, "--dt", "a finite number > 0")?;
         if !(dt.is_finite() && dt > 0.0) {
             return Err(CliError::flag("--dt", "a finite number > 0"));
@@ -226,8 +267,31 @@ impl RunArgs {
         let mut cfg = TrainConfig::new(units, dim, width, steps, dt, self.seed);
         cfg.mode = Mode::parse(&self.mode).expect("clap checked");
         cfg.batch = self.batch;
-        cfg.train_size = self.train_size;
-        cfg.test_size = self.test_size;
+        cfg.train_size = self.train_size.unwrap_or(DEFAULT_TRAIN_SIZE);
+        cfg.test_size = self.test_size.unwrap_or(DEFAULT_TEST_SIZE);
+        if let Some(sets) = data {
+            if self.target.as_deref().is_some_and(|t| t != "data") {
+                return Err(CliError::flag(
+                    "--target",
+                    "data or left out with --data (the data set is the target)",
+                ));
+            }
+            for (flag, given, have) in [
+                ("--train-size", self.train_size, sets.train.points),
+                ("--test-size", self.test_size, sets.test_or_train().points),
+            ] {
+                if given.is_some_and(|g| g != have) {
+                    return Err(CliError::flag(
+                        flag,
+                        format!("{have}, the number of points of the data file (or left out)"),
+                    ));
+                }
+            }
+            cfg.train_size = sets.train.points;
+            cfg.test_size = sets.test_or_train().points;
+            cfg.target = TargetName::named(data_target::ENTRY.name);
+            cfg.data = Some(sets);
+        }
         cfg.sigma = self.sigma;
         for p in &self.unit_param {
             let bad = || CliError::flag("--unit-param", "NAME=VALUE with a finite VALUE");
@@ -238,7 +302,15 @@ impl RunArgs {
             }
             cfg.set_unit_param(name.trim(), value);
         }
-        if let Some(t) = &self.target {
+        if let Some(t) = &self.target
+            && cfg.data.is_none()
+        {
+            if t == data_target::ENTRY.name {
+                return Err(CliError::flag(
+                    "--target",
+                    "spin3 or teacher without --data (the target data is set by --data FILE)",
+                ));
+            }
             cfg.target = TargetName::parse(t).expect("clap checked");
         }
         if self.birth_death.is_none() {
@@ -308,6 +380,36 @@ impl RunArgs {
 }
 
 impl RunArgs {
+    /// The data sets of `--data` and `--test-data`, read and recorded (with the sets
+    /// themselves); a file that cannot be read is a usage error naming it.
+    pub fn data_sets(&self) -> Result<Option<(DataSets, DataTarget)>, CliError> {
+        let Some(train_path) = &self.data else {
+            if self.test_data.is_some() {
+                return Err(CliError::flag("--test-data", "used with --data FILE"));
+            }
+            return Ok(None);
+        };
+        let read = |flag: &str, p: &str| {
+            read_data(p).map_err(|e| CliError::flag(flag, format!("a readable data set ({e})")))
+        };
+        let train = read("--data", train_path)?;
+        let test = self
+            .test_data
+            .as_deref()
+            .map(|p| read("--test-data", p))
+            .transpose()?;
+        let sets = DataSets {
+            train: train.source(Some(absolute_path(train_path))),
+            test: test
+                .as_ref()
+                .zip(self.test_data.as_deref())
+                .map(|(t, p)| t.source(Some(absolute_path(p)))),
+        };
+        let target = DataTarget::new(train, test)
+            .map_err(|e| CliError::flag("--test-data", format!("a set like --data's ({e})")))?;
+        Ok(Some((sets, target)))
+    }
+
     /// The polish of `--polish [--polish-tol T] [--polish-iterations K] [--polish-method M]`
     /// (`None` without `--polish`; the other flags need it).
     pub fn polish_config(&self) -> Result<Option<Polish>, CliError> {

@@ -39,10 +39,10 @@ pub struct ScanArgs {
     bootstrap: usize,
     /// Output folder.
     #[arg(long)]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Run only shard K of N (1 ≤ K ≤ N) of the (width, replica) cells.
     #[arg(long)]
-    shard: Option<String>,
+    pub(crate) shard: Option<String>,
 }
 
 /// Arguments of `mf merge`.
@@ -56,7 +56,7 @@ pub struct MergeArgs {
     out: PathBuf,
 }
 
-fn parse_shard(s: &str) -> Result<(usize, usize), CliError> {
+pub(crate) fn parse_shard(s: &str) -> Result<(usize, usize), CliError> {
     let bad = || CliError::flag("--shard", "K/N with integers 1 ≤ K ≤ N");
     let (k, n) = s.split_once('/').ok_or_else(bad)?;
     let (k, n): (usize, usize) = (

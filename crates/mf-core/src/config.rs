@@ -127,6 +127,10 @@ pub struct TrainConfig {
     /// [`crate::dynamics::birth_death`]); absent from the JSON when not set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_death: Option<crate::dynamics::birth_death::BirthDeath>,
+    /// The training and test sets of the `data` target (`--data FILE`, `--test-data FILE`;
+    /// [`crate::data`]); absent from the JSON when not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<crate::data::DataSets>,
 }
 
 /// The polish after the flow: a descent-only minimiser (`method`, from
@@ -209,6 +213,7 @@ impl TrainConfig {
             target: TargetName::default(),
             teacher_width: None,
             birth_death: None,
+            data: None,
         }
     }
 
@@ -221,9 +226,13 @@ impl TrainConfig {
         }
     }
 
-    /// Radius R = √d of the data sphere.
+    /// Radius R = √d of the data sphere; with a data set, the RMS radius of its training
+    /// inputs ([`crate::data`]).
     pub fn radius(&self) -> f64 {
-        (self.dim as f64).sqrt()
+        match &self.data {
+            Some(d) => d.train.radius,
+            None => (self.dim as f64).sqrt(),
+        }
     }
 
     /// The unit parameter `name` as set: `sigma`, or an entry of `unit_params`.
@@ -292,7 +301,8 @@ impl TrainConfig {
 
     /// Checks every field; the error names the field (as its CLI flag) and its allowed range.
     pub fn validate(&self) -> Result<(), TrainError> {
-        if self.dim == 0 || self.dim > spin_target::MAX_DIM {
+        self.validate_data()?;
+        if self.data.is_none() && (self.dim == 0 || self.dim > spin_target::MAX_DIM) {
             return Err(TrainError::config(
                 "dim",
                 format!("an integer in 1..={}", spin_target::MAX_DIM),
@@ -491,6 +501,75 @@ impl TrainConfig {
                     "at most {} (the n × {chunk} work buffer must fit in 8 GiB)",
                     MAX_BUFFER_BYTES / 8 / stride
                 ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl TrainConfig {
+    /// The checks of a data set: the `data` target with its record, gd or sgd, and the
+    /// dimension and set sizes of the files.
+    fn validate_data(&self) -> Result<(), TrainError> {
+        let named = self.target.as_str() == crate::target::data::ENTRY.name;
+        let Some(data) = &self.data else {
+            if named {
+                return Err(TrainError::config(
+                    "data",
+                    "a data set (--data FILE) for the target data",
+                ));
+            }
+            return Ok(());
+        };
+        if !named {
+            return Err(TrainError::config(
+                "target",
+                "data (or left out) with --data: a data set replaces the target",
+            ));
+        }
+        if !matches!(self.mode, Mode::Gd | Mode::Sgd) {
+            return Err(TrainError::config(
+                "mode",
+                "gd or sgd with a data set (online and exact modes draw from or integrate against the target's law, which a data set does not have)",
+            ));
+        }
+        if self.dim != data.train.dim {
+            return Err(TrainError::config(
+                "dim",
+                format!("{}, the dimension of the data set's inputs", data.train.dim),
+            ));
+        }
+        if let Some(t) = &data.test
+            && t.dim != data.train.dim
+        {
+            return Err(TrainError::config(
+                "test_data",
+                format!(
+                    "a set of the training set's dimension {} (it has {})",
+                    data.train.dim, t.dim
+                ),
+            ));
+        }
+        if self.train_size != data.train.points {
+            return Err(TrainError::config(
+                "train_size",
+                format!(
+                    "{}, the number of points of the data set",
+                    data.train.points
+                ),
+            ));
+        }
+        let test = data.test_or_train().points;
+        if self.test_size != test {
+            return Err(TrainError::config(
+                "test_size",
+                format!("{test}, the number of points of the test set"),
+            ));
+        }
+        if !(data.train.radius.is_finite() && data.train.radius > 0.0) {
+            return Err(TrainError::config(
+                "data",
+                "a set whose inputs are not all zero (its RMS radius sets the run's scale)",
             ));
         }
         Ok(())

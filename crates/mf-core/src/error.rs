@@ -59,6 +59,9 @@ pub enum TrainError {
         /// The underlying error, in words.
         reason: String,
     },
+    /// A data set (`--data`, `--test-data`, arrays from Python) that cannot be read or used.
+    #[error(transparent)]
+    Data(#[from] crate::data::DataError),
     /// A checkpoint whose particles do not match its config.
     #[error("the checkpoint does not match its config ({0})")]
     Checkpoint(&'static str),

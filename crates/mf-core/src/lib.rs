@@ -48,6 +48,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod data;
 pub mod dynamics;
 pub mod error;
 pub mod exact;

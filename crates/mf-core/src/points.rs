@@ -119,6 +119,11 @@ impl PointSet {
         &self.y
     }
 
+    /// Sets the values y_p (a data set's; `y.len()` must be P).
+    pub fn set_values(&mut self, y: &[f64]) {
+        self.y.copy_from_slice(y);
+    }
+
     /// Recomputes y = f(x) with `target`.
     pub fn set_targets(&mut self, target: &dyn Target, par: Par) {
         let d = self.dim();

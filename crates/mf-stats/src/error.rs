@@ -62,6 +62,17 @@ pub enum ScanError {
         /// Why.
         source: serde_json::Error,
     },
+    /// The scan was stopped (e.g. Ctrl-C from Python) before all its cells ran; the finished
+    /// cells are kept and the scan resumes from them.
+    #[error(
+        "the scan was stopped after {done} of {total} cells (finished cells are kept: run it again to resume)"
+    )]
+    Stopped {
+        /// Cells finished (computed or reused).
+        done: usize,
+        /// Cells of the scan (or shard).
+        total: usize,
+    },
     /// An aggregate could not be encoded as CSV.
     #[error("cannot encode {}: {source}", path.display())]
     Csv {

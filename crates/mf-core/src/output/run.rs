@@ -39,6 +39,7 @@ impl Trainer {
                     c: t.charges().to_vec(),
                     z: (0..t.width()).map(|a| t.centre(a).to_vec()).collect(),
                 }),
+                data: cfg.data.clone(),
             },
             c: self.network().c.clone(),
             z,

@@ -18,6 +18,9 @@ pub struct TargetJson {
     /// The teacher network (teacher target): f(x) = (1/k) Σ_a c_a exp(−|x − z_a|²/(2 sigma²)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub teacher: Option<TeacherJson>,
+    /// The data sets (data target): files, sizes and fingerprints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<crate::data::DataSets>,
 }
 
 /// A teacher target in `state.json`.

@@ -5,12 +5,15 @@
 //! file (its [`Target`] and a `pub const ENTRY: TargetEntry`) and one line in [`TARGETS`], from
 //! which `--target`, configs and resume follow; [`SpinTarget`] (`spin3`) is the continuous
 //! spherical 3-spin model of `spin-target`, the target of the paper; [`RbfTeacher`] (`teacher`) is a mean-field RBF network, a target for
-//! which the paper's setting holds exactly. A target of your own runs
+//! which the paper's setting holds exactly; [`DataTarget`] (`data`) is a training set of your own
+//! (`--data FILE`, module [`crate::data`]), for gd and sgd. A target of your own runs
 //! through [`crate::Trainer::with_target`].
 
+pub mod data;
 mod spin3;
 pub mod teacher;
 
+pub use data::DataTarget;
 pub use spin3::SpinTarget;
 pub use teacher::{DEFAULT_TEACHER_WIDTH, MAX_TEACHER_WIDTH, RbfTeacher};
 
@@ -43,6 +46,11 @@ pub trait Target: Send + Sync {
     fn teacher(&self) -> Option<&RbfTeacher> {
         None
     }
+    /// The data sets behind this target, if it is one (gd and sgd take their points from
+    /// them instead of drawing from a law).
+    fn data(&self) -> Option<&DataTarget> {
+        None
+    }
 }
 
 /// A shipped target of the registry.
@@ -57,7 +65,7 @@ pub struct TargetEntry {
 }
 
 /// Every shipped target; the first is the default.
-pub const TARGETS: &[&TargetEntry] = &[&spin3::ENTRY, &teacher::ENTRY];
+pub const TARGETS: &[&TargetEntry] = &[&spin3::ENTRY, &teacher::ENTRY, &data::ENTRY];
 
 /// The shipped target called `name`.
 pub fn target_entry(name: &str) -> Option<&'static TargetEntry> {

@@ -173,16 +173,40 @@ impl Trainer {
             ));
         }
         memory::check_dense_memory(&config, unit.param_dim(d), memory::available_bytes())?;
-        let test = PointSet::sample(
-            target.as_ref(),
-            config.test_size,
-            &mut stream(config.seed, 0, Purpose::Test),
-            par,
-        );
-        // the training set is a pure function of (seed, replica): regenerated on resume
-        let train_set = || {
-            let mut rng = stream(config.seed, config.replica, Purpose::Data);
-            PointSet::sample(target.as_ref(), config.train_size, &mut rng, par)
+        let data = target.data();
+        match (data, &config.data) {
+            (Some(t), Some(_)) => t.check(&config)?,
+            (None, None) => {}
+            (Some(_), None) => {
+                return Err(TrainError::config(
+                    "data",
+                    "the record of the target's data sets in the config (DataSets)",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(TrainError::config(
+                    "target",
+                    "a data target (target::DataTarget) for a config with data",
+                ));
+            }
+        }
+        let test = match data {
+            Some(t) => t.test_points(),
+            None => PointSet::sample(
+                target.as_ref(),
+                config.test_size,
+                &mut stream(config.seed, 0, Purpose::Test),
+                par,
+            ),
+        };
+        // the training set is a pure function of (seed, replica) or the data set:
+        // regenerated on resume
+        let train_set = || match data {
+            Some(t) => t.train_points(),
+            None => {
+                let mut rng = stream(config.seed, config.replica, Purpose::Data);
+                PointSet::sample(target.as_ref(), config.train_size, &mut rng, par)
+            }
         };
         let source = match config.mode {
             Mode::Gd => Source::Train(train_set()),
@@ -372,6 +396,28 @@ impl Trainer {
         on_step: &mut dyn FnMut(u64),
         on_eval: &mut dyn FnMut(&Trainer) -> Result<(), TrainError>,
     ) -> Result<(), TrainError> {
+        self.run_until_stopped(
+            until,
+            &mut |k| {
+                on_step(k);
+                std::ops::ControlFlow::Continue(())
+            },
+            on_eval,
+        )
+        .map(|_| ())
+    }
+
+    /// As [`Trainer::run`], but `on_step` may stop the run after any step
+    /// (`ControlFlow::Break`): returns `Ok(true)` when t = `until` Δt was reached, `Ok(false)`
+    /// when stopped. A stopped run is valid but between evaluations; to continue it bit for
+    /// bit as if never stopped, resume from the [`Trainer::checkpoint`] of its last evaluation
+    /// (what `mf train` writes and the Python package keeps on Ctrl-C).
+    pub fn run_until_stopped(
+        &mut self,
+        until: u64,
+        on_step: &mut dyn FnMut(u64) -> std::ops::ControlFlow<()>,
+        on_eval: &mut dyn FnMut(&Trainer) -> Result<(), TrainError>,
+    ) -> Result<bool, TrainError> {
         let (dt, per_decade) = (self.config.dt, self.config.evals_per_decade);
         if self.trace.last().map(|r| r.step) != Some(self.step) {
             self.evaluate()?;
@@ -390,14 +436,17 @@ impl Trainer {
             let target = goal as f64 * dt;
             let span = if adaptive { target - self.time } else { dt };
             self.advance(span, Some(target))?;
-            on_step(self.grid_position());
+            let flow = on_step(self.grid_position());
             if self.time >= next as f64 * dt {
                 self.evaluate()?;
                 on_eval(self)?;
                 next = next_eval(next, per_decade).min(until);
             }
+            if flow.is_break() && self.time < t_end {
+                return Ok(false);
+            }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Takes one step without evaluating (for benchmarks and custom loops): Δt for a

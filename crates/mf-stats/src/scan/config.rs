@@ -3,7 +3,7 @@
 use crate::error::ScanError;
 use mf_core::faer::Par;
 use mf_core::streams::{Purpose, stream};
-use mf_core::{PointSet, TrainConfig};
+use mf_core::{PointSet, TrainConfig, TrainError};
 use serde::{Deserialize, Serialize};
 
 /// Batch size growing with the width: P(n) = max(1, round(P₀ n^e)), e = 2α.
@@ -156,8 +156,29 @@ impl ScanConfig {
     }
 }
 
-/// The probe set of a scan: `size` points from the probe stream of the base seed, with targets.
+/// The probe set of a scan: `size` points from the probe stream of the base seed, with targets
+/// (a data set: its test points and values).
 pub fn probe_set(cfg: &ScanConfig) -> Result<PointSet, ScanError> {
+    if let Some(data) = &cfg.base.data {
+        // a data set: its test points (the training points without a test set) and their
+        // values, the first `probe_size` of them (cycled if the set is smaller)
+        let set = data.test_or_train().load().map_err(TrainError::from)?;
+        let (p, d) = (set.len(), set.dim());
+        let mut probe = PointSet::zeros(cfg.probe_size, d);
+        let mut y = vec![0.0; cfg.probe_size];
+        {
+            let mut x = probe.x_mut();
+            for k in 0..cfg.probe_size {
+                let i = k % p;
+                for j in 0..d {
+                    x[(k, j)] = set.x()[i * d + j];
+                }
+                y[k] = set.y()[i];
+            }
+        }
+        probe.set_values(&y);
+        return Ok(probe);
+    }
     let model = mf_core::spin_target::SpinModel::new(cfg.base.dim, cfg.base.seed)?;
     Ok(PointSet::sample(
         &mf_core::SpinTarget::new(model),

@@ -33,4 +33,6 @@ pub use aggregate::{
 pub use cells::{CellResult, ProbeRow, cell_path, read_cell};
 pub use config::{BatchScaling, FitQuantity, ScanConfig, probe_set};
 pub use files::{FitFile, write_aggregates};
-pub use run::{ScanReport, compute_seconds, merge, run_cell, run_scan, shard_cells};
+pub use run::{
+    ScanReport, compute_seconds, merge, run_cell, run_scan, run_scan_stoppable, shard_cells,
+};

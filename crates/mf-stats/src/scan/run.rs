@@ -103,6 +103,18 @@ pub fn run_scan(
     shard: Option<(usize, usize)>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ScanReport, ScanError> {
+    run_scan_stoppable(cfg, dir, shard, progress, &|| false)
+}
+
+/// As [`run_scan`], but no new cell starts once `stop()` is true: the running cells finish and
+/// are written, then [`ScanError::Stopped`] (no aggregates). Calling it again resumes.
+pub fn run_scan_stoppable(
+    cfg: &ScanConfig,
+    dir: &Path,
+    shard: Option<(usize, usize)>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<ScanReport, ScanError> {
     cfg.validate()?;
     create_cells_dir(dir)?;
     let scan_path = dir.join("scan.json");
@@ -127,6 +139,12 @@ pub fn run_scan(
     let done = AtomicUsize::new(reused);
     progress(reused, mine.len());
     todo.par_iter().try_for_each(|&(n, r)| {
+        if stop() {
+            return Err(ScanError::Stopped {
+                done: done.load(Ordering::SeqCst),
+                total: mine.len(),
+            });
+        }
         let start = std::time::Instant::now();
         let cell = run_cell(cfg, n, r, &probe)?;
         write_cell(dir, &cell)?;
