@@ -48,3 +48,27 @@ def make_data(p: int, d: int = 3, seed: int = 0):
 @pytest.fixture()
 def data():
     return make_data(150)
+
+
+@pytest.fixture()
+def ctrl_c():
+    """Ctrl-C in `delay` seconds, as an interactive Python receives it: Python's own SIGINT
+    handler is installed for the test (a process started in the background, as CI may start
+    pytest, inherits SIGINT ignored, and then neither a real Ctrl-C nor
+    `_thread.interrupt_main` would reach it)."""
+    import _thread
+    import signal
+    import threading
+
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timers = []
+
+    def arm(delay: float):
+        t = threading.Timer(delay, _thread.interrupt_main)
+        timers.append(t)
+        t.start()
+
+    yield arm
+    for t in timers:
+        t.cancel()
+    signal.signal(signal.SIGINT, old)

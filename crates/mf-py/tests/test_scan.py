@@ -1,8 +1,6 @@
 """meanfield.scan: the files and fit of `mf scan`, resume, shards, data, errors, Ctrl-C."""
 
-import _thread
 import json
-import threading
 
 import numpy as np
 import pytest
@@ -68,15 +66,11 @@ def test_bad_scan_input_is_a_value_error_naming_the_flag(tmp_path):
         mf.scan(widths=[4], out=tmp_path / "d", dim=4, dt=0.1, steps=3)
 
 
-def test_ctrl_c_keeps_the_finished_cells_and_a_second_call_resumes(tmp_path):
+def test_ctrl_c_keeps_the_finished_cells_and_a_second_call_resumes(tmp_path, ctrl_c):
     long = dict(RUN, time=8000.0)
-    timer = threading.Timer(0.3, _thread.interrupt_main)
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            mf.scan(widths=[16, 32], replicas=4, out=tmp_path / "s", **long)
-    finally:
-        timer.cancel()
+    ctrl_c(0.3)
+    with pytest.raises(KeyboardInterrupt):
+        mf.scan(widths=[16, 32], replicas=4, out=tmp_path / "s", **long)
     cells = list((tmp_path / "s" / "cells").glob("*.json"))
     assert len(cells) < 8
     done = mf.scan(widths=[16, 32], replicas=4, out=tmp_path / "s", **long)

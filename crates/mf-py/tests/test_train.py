@@ -1,10 +1,8 @@
 """meanfield.train / Run: arrays in and out, the same bits as `mf train`, resume, polish,
 Ctrl-C, callbacks."""
 
-import _thread
 import json
 import math
-import threading
 
 import numpy as np
 import pytest
@@ -112,16 +110,12 @@ def test_progress_is_called_with_each_new_row_and_its_exception_stops_the_run():
         mf.train(units="rbf", dim=4, width=8, mode="exact", time=100.0, dt=0.5, progress=boom)
 
 
-def test_ctrl_c_stops_at_the_last_evaluation_and_resumes_bit_for_bit(tmp_path):
+def test_ctrl_c_stops_at_the_last_evaluation_and_resumes_bit_for_bit(tmp_path, ctrl_c):
     kw = dict(units="rbf", dim=5, width=64, mode="exact", dt=0.5, seed=11)
     straight = mf.train(time=4000.0, **kw)
-    timer = threading.Timer(0.4, _thread.interrupt_main)
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt) as info:
-            mf.train(time=4000.0, out=tmp_path / "run", **kw)
-    finally:
-        timer.cancel()
+    ctrl_c(0.4)
+    with pytest.raises(KeyboardInterrupt) as info:
+        mf.train(time=4000.0, out=tmp_path / "run", **kw)
     run = info.value.run
     assert 0 < run.time < 4000.0
     # stopped at an evaluation: the state and its files are those of the trace's last row
@@ -137,3 +131,38 @@ def test_a_diverging_run_raises_meanfield_error_naming_the_step():
     with pytest.raises(mf.MeanfieldError, match="diverged at step"):
         mf.train(units="relu", dim=5, width=8, mode="online", steps=200, dt=1e3, batch=16, test_size=100, init_c="normal")
     assert issubclass(mf.MeanfieldError, RuntimeError)
+
+
+CHILD = """
+import signal, sys
+import meanfield as mf
+signal.signal(signal.SIGINT, signal.default_int_handler)
+print("ready", flush=True)
+try:
+    mf.train(units="rbf", dim=5, width=64, mode="exact", dt=0.5, time=1e6, seed=3, out=sys.argv[1])
+except KeyboardInterrupt as e:
+    print("interrupted", repr(e.run.time), flush=True)
+    sys.exit(3)
+"""
+
+
+def test_a_real_sigint_stops_a_run_in_another_process_and_keeps_its_checkpoint(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    p = subprocess.Popen([sys.executable, "-c", CHILD, str(out)], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    time.sleep(1.0)
+    start = time.monotonic()
+    os.kill(p.pid, signal.SIGINT)
+    rest, _ = p.communicate(timeout=60)
+    assert p.returncode == 3, rest
+    assert time.monotonic() - start < 5.0  # promptly, not at the end of a 10⁶ run
+    t = float(rest.split()[1])
+    assert 0 < t < 1e6
+    again = mf.load(out)
+    assert again.time == t and again.trace["time"][-1] == t

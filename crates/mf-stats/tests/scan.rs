@@ -219,3 +219,31 @@ fn variance_fit_recovers_a_known_exponent() {
         assert!((v * 2.0 * n as f64 - 1.0).abs() < 0.15, "n={n}: {v}");
     }
 }
+
+#[test]
+fn the_probe_values_are_those_of_the_scans_target() {
+    use mf_stats::mf_core::target::{TargetName, target_for};
+    use mf_stats::scan::probe_set;
+    // the 3-spin model (the default) and a teacher network: f at the probe points
+    for teacher in [false, true] {
+        let mut cfg = tiny();
+        if teacher {
+            cfg.base.target = TargetName::named("teacher");
+            cfg.base.teacher_width = Some(7);
+        }
+        let probe = probe_set(&cfg).unwrap();
+        let target = target_for(&cfg.base).unwrap();
+        let mut want = vec![0.0; probe.len()];
+        target.values_into(probe.x(), &mut want, Par::Seq);
+        assert_eq!(probe.y(), &want[..], "teacher: {teacher}");
+        // the points lie on the sphere of radius √d
+        let x = probe.x();
+        let r2: f64 = (0..3).map(|k| x[(0, k)] * x[(0, k)]).sum();
+        assert!((r2 - 3.0).abs() < 1e-12);
+    }
+    // the teacher's values are not the 3-spin model's
+    let mut t = tiny();
+    t.base.target = TargetName::named("teacher");
+    t.base.teacher_width = Some(7);
+    assert_ne!(probe_set(&t).unwrap().y(), probe_set(&tiny()).unwrap().y());
+}

@@ -156,8 +156,8 @@ impl ScanConfig {
     }
 }
 
-/// The probe set of a scan: `size` points from the probe stream of the base seed, with targets
-/// (a data set: its test points and values).
+/// The probe set of a scan: `size` points from the probe stream of the base seed with the
+/// values of the scan's target (a data set: its test points and values).
 pub fn probe_set(cfg: &ScanConfig) -> Result<PointSet, ScanError> {
     if let Some(data) = &cfg.base.data {
         // a data set: its test points (the training points without a test set) and their
@@ -179,9 +179,10 @@ pub fn probe_set(cfg: &ScanConfig) -> Result<PointSet, ScanError> {
         probe.set_values(&y);
         return Ok(probe);
     }
-    let model = mf_core::spin_target::SpinModel::new(cfg.base.dim, cfg.base.seed)?;
+    // the scan's own target (the 3-spin model of the base seed, or its teacher network)
+    let target = mf_core::target::target_for(&cfg.base)?;
     Ok(PointSet::sample(
-        &mf_core::SpinTarget::new(model),
+        target.as_ref(),
         cfg.probe_size,
         &mut stream(cfg.base.seed, 0, Purpose::Probe),
         Par::Seq,
