@@ -27,7 +27,7 @@ pub(crate) fn dataset(
             yv.len()
         )));
     }
-    Dataset::new(xv, yv, d, what).map_err(|e| PyValueError::new_err(e.to_string()))
+    Dataset::from_arrays(xv, yv, d, what).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// The optional (x, y) pair of a data set.

@@ -50,7 +50,9 @@ pub(crate) fn train_err(e: TrainError) -> PyErr {
 pub(crate) fn scan_err(e: ScanError) -> PyErr {
     match e {
         ScanError::Train(t) => train_err(t),
-        ScanError::Config { .. } => PyValueError::new_err(e.to_string()),
+        ScanError::Config { .. } | ScanError::Mismatch { .. } => {
+            PyValueError::new_err(e.to_string())
+        }
         _ => MeanfieldError::new_err(e.to_string()),
     }
 }

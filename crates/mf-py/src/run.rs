@@ -53,9 +53,17 @@ pub struct NativeRun {
 }
 
 impl NativeRun {
+    /// The run, or an error while it is busy (training or polishing, e.g. when read from its
+    /// own progress callback or from another thread): waiting would deadlock the callback.
     fn lock(&self) -> PyResult<std::sync::MutexGuard<'_, State>> {
-        self.state.lock().map_err(|_| {
-            crate::MeanfieldError::new_err("the run was poisoned by an earlier internal error")
+        use std::sync::TryLockError;
+        self.state.try_lock().map_err(|e| match e {
+            TryLockError::WouldBlock => crate::MeanfieldError::new_err(
+                "the run is busy (training or polishing): read it after train/resume/polish returns (the progress callback receives each new trace row)",
+            ),
+            TryLockError::Poisoned(_) => {
+                crate::MeanfieldError::new_err("the run was poisoned by an earlier internal error")
+            }
         })
     }
 }
@@ -78,9 +86,9 @@ fn data_target(
         }
         return Ok(None);
     };
-    let train = dataset(&x, &y, "data")?;
+    let train = dataset(&x, &y, "data arrays")?;
     let test = test
-        .map(|(x, y)| dataset(&x, &y, "test_data"))
+        .map(|(x, y)| dataset(&x, &y, "test_data arrays"))
         .transpose()?;
     Ok(Some((train, test)))
 }
@@ -209,7 +217,14 @@ impl NativeRun {
                 let mut writer = out.as_ref().map(|d| RunWriter::new(d, WRITE_EVERY_SECONDS));
                 let mut last_check = Instant::now();
                 let stop: std::cell::RefCell<Option<PyErr>> = Default::default();
-                let mut last_eval: Option<Checkpoint> = None;
+                // the state to go back to on a stop: this one when it is an evaluation (else the
+                // run evaluates first and the callback below records it)
+                let mut last_eval: Option<Checkpoint> = st
+                    .trainer
+                    .trace()
+                    .last()
+                    .filter(|r| r.step == st.trainer.step())
+                    .map(|_| st.trainer.checkpoint());
                 let result = st.trainer.run_until_stopped(
                     until,
                     &mut |_| {

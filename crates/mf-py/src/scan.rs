@@ -29,7 +29,8 @@ pub fn scan(
         ))
     })?;
     let stop = AtomicBool::new(false);
-    let progress: Mutex<Option<(usize, usize)>> = Mutex::new(None);
+    // every (done, total) report, handed to the callback on the calling thread
+    let progress: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
     let finished = AtomicBool::new(false);
     let mut interrupt: Option<PyErr> = None;
     let result = py.detach(|| {
@@ -41,8 +42,10 @@ pub fn scan(
                         &out,
                         shard,
                         &|done, total| {
-                            *progress.lock().unwrap_or_else(|e| e.into_inner()) =
-                                Some((done, total));
+                            progress
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push((done, total));
                         },
                         &|| stop.load(Ordering::SeqCst),
                     )
@@ -55,11 +58,16 @@ pub fn scan(
             loop {
                 std::thread::sleep(SIGNAL_CHECK);
                 let done = finished.load(Ordering::SeqCst);
-                let p = progress.lock().unwrap_or_else(|e| e.into_inner()).take();
+                let reports =
+                    std::mem::take(&mut *progress.lock().unwrap_or_else(|e| e.into_inner()));
                 let r = Python::attach(|py| -> PyResult<()> {
                     py.check_signals()?;
-                    if let (Some(cb), Some((d, t))) = (&callback, p) {
-                        cb.bind(py).call1((d, t))?;
+                    if let Some(cb) = &callback
+                        && interrupt.is_none()
+                    {
+                        for (d, t) in reports {
+                            cb.bind(py).call1((d, t))?;
+                        }
                     }
                     Ok(())
                 });

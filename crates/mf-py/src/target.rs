@@ -24,7 +24,7 @@ impl NativeTarget {
     /// A data set as a target (x: P × d, y: P).
     #[staticmethod]
     fn from_data(x: PyReadonlyArray2<'_, f64>, y: PyReadonlyArray1<'_, f64>) -> PyResult<Self> {
-        let set = dataset(&x, &y, "data")?;
+        let set = dataset(&x, &y, "data arrays")?;
         let t = DataTarget::new(set, None).map_err(|e| PyValueError::new_err(e.to_string()))?;
         Ok(Self {
             target: Arc::new(t),

@@ -170,3 +170,62 @@ def test_data_needs_gd_or_sgd_and_fixes_dim_and_sizes(data):
     assert t.dim == 3 and np.array_equal(t.x, x) and t.mean_square == pytest.approx((y**2).mean())
     with pytest.raises(ValueError, match="only at its points"):
         t.energy(x)
+
+
+@pytest.mark.parametrize(
+    "bad,needle",
+    [
+        ((np.ones((3, 2)) + 1j, np.ones(3)), "complex|numeric"),
+        ((np.ones((3, 2), dtype=bool), np.ones(3)), "numeric"),
+        ((np.array(1.0), np.ones(1)), "scalar"),
+        (np.ones((2, 5)), "pair"),
+    ],
+)
+def test_arrays_that_are_not_real_data_are_refused(bad, needle):
+    with pytest.raises(ValueError, match=needle):
+        mf.train(units="rbf", width=4, mode="gd", steps=2, dt=0.1, data=bad)
+
+
+def test_a_file_beside_arrays_and_load_from_a_file(tmp_path, data):
+    x, y = data
+    tx, ty = make_data(40, seed=3)
+    np.savez(tmp_path / "test.npz", x=tx, y=ty)
+    kw = dict(units="rbf", width=6, mode="gd", steps=20, dt=0.1)
+    a = mf.train(data=(x, y), test_data=tmp_path / "test.npz", **kw)
+    b = mf.train(data=(x, y), test_data=(tx, ty), **kw)
+    assert a.state == b.state
+    a.save(tmp_path / "a")
+    np.savez(tmp_path / "train.npz", x=x, y=y)
+    again = mf.load(tmp_path / "a", data=tmp_path / "train.npz", test_data=tmp_path / "test.npz")
+    assert again.state == a.state
+
+
+def test_array_scans_in_two_folders_merge(tmp_path, cli, data):
+    x, y = data
+    kw = dict(units="rbf", mode="gd", dt=0.1, time=1.0, widths=[4, 8], replicas=2, data=(x, y))
+    for k in (1, 2):
+        mf.scan(out=tmp_path / f"s{k}", shard=f"{k}/2", **kw)
+    o = cli("merge", tmp_path / "s1", tmp_path / "s2", "--out", tmp_path / "m")
+    assert o.returncode == 0, o.stderr
+    whole = mf.scan(out=tmp_path / "w", **kw)
+    assert (tmp_path / "m" / "runs.csv").read_bytes() == (whole.dir / "runs.csv").read_bytes()
+    # a folder holding other numbers is refused, its data kept
+    before = (tmp_path / "w" / "data.npz").read_bytes()
+    with pytest.raises(ValueError, match="other data"):
+        mf.scan(out=tmp_path / "w", **{**kw, "data": (x + 1, y)})
+    assert (tmp_path / "w" / "data.npz").read_bytes() == before
+
+
+def test_csv_quirks(tmp_path):
+    (tmp_path / "bom.csv").write_bytes("\ufeff1,2,3\n4,5,6\n".encode())
+    (tmp_path / "cr.csv").write_bytes(b"a,b,y\r1,2,3\r4,5,6\r")
+    (tmp_path / "crlf.csv").write_bytes(b"a,b,y\r\n1,2,3\r\n4,5,6\r\n")
+    for f in ("bom.csv", "cr.csv", "crlf.csv"):
+        x, y = mf.read_data(tmp_path / f)
+        assert x.shape == (2, 2) and list(y) == [3.0, 6.0], f
+    (tmp_path / "typo.csv").write_text("1,2,3x\n4,5,6\n")
+    with pytest.raises(ValueError, match="line 1, column 3"):
+        mf.read_data(tmp_path / "typo.csv")
+    (tmp_path / "trail.csv").write_text("1,2,3,\n4,5,6,\n")
+    with pytest.raises(ValueError, match="line 1, column 4: is empty"):
+        mf.read_data(tmp_path / "trail.csv")

@@ -33,7 +33,8 @@ def test_bad_targets_are_value_errors():
         mf.target(dim=4, target="data")
     with pytest.raises(ValueError, match="only with"):
         mf.target(dim=4, teacher_width=3)
-    with pytest.raises(ValueError, match="--dim"):
-        mf.target(dim=0)
+    for bad in (dict(dim=0), dict(dim=-1), dict(dim=4, seed=-1), dict(dim=2.5)):
+        with pytest.raises(ValueError, match="dim|seed"):
+            mf.target(**bad)
     with pytest.raises(ValueError, match="columns"):
         mf.target(dim=4).energy(np.ones((2, 3)))

@@ -166,3 +166,59 @@ def test_a_real_sigint_stops_a_run_in_another_process_and_keeps_its_checkpoint(t
     assert 0 < t < 1e6
     again = mf.load(out)
     assert again.time == t and again.trace["time"][-1] == t
+
+
+def test_reading_a_busy_run_is_an_error_not_a_deadlock():
+    run = mf.train(units="rbf", dim=4, width=8, mode="exact", time=10.0, dt=0.5)
+    seen = []
+
+    def peek(row):
+        seen.append(row["step"])
+        run.step  # the run is training: refused at once, not waited for
+
+    with pytest.raises(mf.MeanfieldError, match="busy") as info:
+        run.resume(time=100.0, progress=peek)
+    assert info.value.run is run and seen
+    # back at an evaluation, usable again
+    assert run.trace["step"][-1] == run.step
+
+
+def test_ctrl_c_before_the_first_evaluation_of_a_resume_goes_back_to_where_it_started(tmp_path, ctrl_c):
+    x = np.random.default_rng(0).normal(size=(3000, 6))
+    y = np.sin(x[:, 0])
+    kw = dict(units="rbf", width=128, mode="gd", dt=0.05, evals_per_decade=1, data=(x, y))
+    run = mf.train(steps=100, **kw)
+    ctrl_c(0.2)
+    with pytest.raises(KeyboardInterrupt) as info:
+        run.resume(steps=100_000)
+    assert info.value.run is run
+    assert run.trace["step"][-1] == run.step  # at an evaluation (100, or a later one)
+    target = int(run.step * 10)
+    straight = mf.train(steps=target, **kw)
+    run.resume(steps=target)
+    assert np.array_equal(run.trace["step"], straight.trace["step"])
+    assert run.state == straight.state
+
+
+def test_numpy_numbers_are_numbers_and_bad_values_name_their_parameter():
+    a = mf.train(units="rbf", dim=np.int64(4), width=np.int32(6), mode="exact", time=np.float32(5.0), dt=np.float64(0.5),
+                 unit_param={"sigma": np.float64(1.1)})
+    b = mf.train(units="rbf", dim=4, width=6, mode="exact", time=5.0, dt=0.5, unit_param={"sigma": 1.1})
+    assert a.state == b.state
+    base = dict(units="rbf", dim=4, width=4, dt=0.1, steps=3, batch=8, test_size=50)
+    for change, needle in [
+        (dict(seed=-1), "--seed"),
+        (dict(width=-3), "--width"),
+        (dict(steps=-1), "steps"),
+        (dict(steps=1.5), "steps"),
+        (dict(steps=float("nan")), "steps"),
+        (dict(steps=None, time="1"), "time"),
+        (dict(dt=0), "dt"),
+        (dict(width=True), "width"),
+        (dict(unit_param="sigma"), "unit_param"),
+        (dict(unit_param=["sigma"]), "unit_param"),
+        (dict(unit_param={"sigma": "abc"}), "unit_param"),
+        (dict(batch=[1, 2]), "--batch"),
+    ]:
+        with pytest.raises(ValueError, match=needle):
+            mf.train(**{**base, **change})

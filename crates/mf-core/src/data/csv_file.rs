@@ -18,14 +18,17 @@ pub(super) fn read_csv(path: &str) -> Result<Dataset, DataError> {
     parse_csv(text, path)
 }
 
-/// Parses CSV text (see [`read_csv`]); `origin` names it in errors.
+/// Parses CSV text (see [`read_csv`]); `origin` names it in errors. Lines end with `\n`,
+/// `\r\n` or `\r`; a byte-order mark is skipped; the first line is a header when none of its
+/// fields is a number; an empty field is an error.
 pub(super) fn parse_csv(text: &str, origin: &str) -> Result<Dataset, DataError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut x = Vec::new();
     let mut y = Vec::new();
     // (columns, line) of the first data line
     let mut first: Option<(usize, usize)> = None;
     let mut seen_line = false;
-    for (k, raw) in text.lines().enumerate() {
+    for (k, raw) in text.split(['\n', '\r']).enumerate() {
         let line_no = k + 1;
         let line = raw.split('#').next().unwrap_or("").trim();
         if line.is_empty() {
@@ -36,29 +39,24 @@ pub(super) fn parse_csv(text: &str, origin: &str) -> Result<Dataset, DataError> 
         } else {
             line.split_whitespace().collect()
         };
-        let parsed: Result<Vec<f64>, usize> = fields
-            .iter()
-            .enumerate()
-            .map(|(c, f)| f.parse::<f64>().map_err(|_| c))
-            .collect();
-        let values = match parsed {
-            Ok(v) => v,
-            // a header: only the first non-empty line
-            Err(_) if !seen_line => {
-                seen_line = true;
-                continue;
-            }
-            Err(c) => {
-                return Err(DataError::new(
-                    origin,
-                    format!(
-                        "line {line_no}, column {}: {:?} is not a number",
-                        c + 1,
-                        fields[c]
-                    ),
-                ));
-            }
-        };
+        let parsed: Vec<Option<f64>> = fields.iter().map(|f| f.parse::<f64>().ok()).collect();
+        // a header: the first non-empty line, when none of its fields is a number
+        if !seen_line && parsed.iter().all(Option::is_none) {
+            seen_line = true;
+            continue;
+        }
+        if let Some(c) = parsed.iter().position(Option::is_none) {
+            let what = if fields[c].is_empty() {
+                "is empty".to_string()
+            } else {
+                format!("{:?} is not a number", fields[c])
+            };
+            return Err(DataError::new(
+                origin,
+                format!("line {line_no}, column {}: {what}", c + 1),
+            ));
+        }
+        let values: Vec<f64> = parsed.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect();
         seen_line = true;
         match first {
             None => {

@@ -35,21 +35,34 @@ use std::path::Path;
 /// Largest dimension of a data set's inputs.
 pub const MAX_DATA_DIM: usize = 1 << 16;
 
-/// Why a data set could not be read or used: the file (or `arrays` for data given in memory)
-/// and what is wrong with it.
+/// Why a data set could not be read or used: the file (or the arrays given in memory) and
+/// what is wrong with it.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("data file {file}: {reason}")]
+#[error("{}{file}: {reason}", if *from_file { "data file " } else { "" })]
 pub struct DataError {
-    /// The file as given (or `arrays`).
+    /// The file as given, or what the set is (`data arrays`, `test data`, ...).
     pub file: String,
-    /// What is wrong, in words.
+    /// Whether `file` is a file's path.
+    pub from_file: bool,
+    /// What is wrong, in words (one line).
     pub reason: String,
 }
 
 impl DataError {
+    /// An error of the file `file`.
     pub(crate) fn new(file: &str, reason: impl Into<String>) -> Self {
         Self {
             file: file.to_string(),
+            from_file: true,
+            reason: reason.into(),
+        }
+    }
+
+    /// An error of a set given in memory (or known by its role), e.g. `data arrays`.
+    pub fn about(what: &str, reason: impl Into<String>) -> Self {
+        Self {
+            file: what.to_string(),
+            from_file: false,
             reason: reason.into(),
         }
     }
@@ -68,7 +81,34 @@ impl Dataset {
     /// (a file, or `arrays`). Refuses empty sets, a length of `x` that is not P · dim, and
     /// non-finite values (naming the first one's row and column).
     pub fn new(x: Vec<f64>, y: Vec<f64>, dim: usize, origin: &str) -> Result<Self, DataError> {
-        let bad = |r: String| Err(DataError::new(origin, r));
+        Self::checked(x, y, dim, origin, true)
+    }
+
+    /// As [`Dataset::new`] for arrays given in memory: `what` names them in errors
+    /// (`data arrays`, ...).
+    pub fn from_arrays(
+        x: Vec<f64>,
+        y: Vec<f64>,
+        dim: usize,
+        what: &str,
+    ) -> Result<Self, DataError> {
+        Self::checked(x, y, dim, what, false)
+    }
+
+    fn checked(
+        x: Vec<f64>,
+        y: Vec<f64>,
+        dim: usize,
+        origin: &str,
+        from_file: bool,
+    ) -> Result<Self, DataError> {
+        let bad = |r: String| {
+            Err(DataError {
+                file: origin.to_string(),
+                from_file,
+                reason: r,
+            })
+        };
         if dim == 0 || dim > MAX_DATA_DIM {
             return bad(format!(
                 "the inputs have dimension {dim}; it must be in 1..={MAX_DATA_DIM}"
@@ -185,7 +225,9 @@ impl Dataset {
 }
 
 /// A data set as a config records it (`data.train`, `data.test` in config and summary JSON).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Two records are equal when they describe the same numbers, wherever the file is (the path
+/// is not compared): scans on the same data in other folders merge and resume.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DataSource {
     /// The file as `--data` / `--test-data` named it, made absolute (`X.npy,Y.npy` for a
     /// pair); absent for arrays given in memory (Python), which must be given again to resume.
@@ -201,12 +243,21 @@ pub struct DataSource {
     pub radius: f64,
 }
 
+impl PartialEq for DataSource {
+    fn eq(&self, other: &Self) -> bool {
+        self.points == other.points
+            && self.dim == other.dim
+            && self.fingerprint == other.fingerprint
+            && self.radius.to_bits() == other.radius.to_bits()
+    }
+}
+
 impl DataSource {
     /// Reads the set this record names and checks that it is the same set (its fingerprint).
     pub fn load(&self) -> Result<Dataset, DataError> {
         let path = self.path.as_deref().ok_or_else(|| {
-            DataError::new(
-                "arrays",
+            DataError::about(
+                "data arrays",
                 "the run's data were given as arrays: give them again (Python: data=(x, y))",
             )
         })?;
@@ -219,7 +270,7 @@ impl DataSource {
     pub fn check(&self, set: &Dataset, origin: &str) -> Result<(), DataError> {
         let fp = set.fingerprint();
         if fp != self.fingerprint || set.len() != self.points || set.dim() != self.dim {
-            return Err(DataError::new(
+            return Err(DataError::about(
                 origin,
                 format!(
                     "its numbers changed since the run started (P = {}, d = {}, fingerprint {fp}; the run's: P = {}, d = {}, fingerprint {})",
@@ -255,7 +306,10 @@ impl DataSets {
 
 /// Reads a data set from `path`: `X.npy,Y.npy`, `.npy`, `.npz` or CSV (module docs).
 pub fn read_data(path: &str) -> Result<Dataset, DataError> {
-    if let Some((xs, ys)) = path.split_once(',') {
+    // a pair `X.npy,Y.npy` (unless a file of that very name exists)
+    if let Some((xs, ys)) = path.split_once(',')
+        && !Path::new(path).is_file()
+    {
         return npy::read_pair(xs.trim(), ys.trim(), path);
     }
     let ext = Path::new(path)

@@ -4,6 +4,9 @@ use super::{DataError, Dataset, read_bytes};
 use npyz::{DType, NpyFile, Order, TypeChar};
 use std::io::{Cursor, Read};
 
+/// Most values an array may hold (2³⁰: 8 GiB as float64).
+const MAX_VALUES: u64 = 1 << 30;
+
 /// An array read from a `.npy`: its shape and its values in C (row-major) order.
 struct Array {
     shape: Vec<usize>,
@@ -19,8 +22,11 @@ fn read_array(
     what: &str,
 ) -> Result<Array, DataError> {
     let err = |r: String| DataError::new(origin, r);
-    let npy =
-        NpyFile::new(reader).map_err(|e| err(format!("{what} is not a valid .npy array ({e})")))?;
+    let npy = NpyFile::new(reader).map_err(|e| {
+        let first = e.to_string();
+        let first = first.lines().next().unwrap_or("").trim().to_string();
+        err(format!("{what} is not a valid .npy array ({first})"))
+    })?;
     let shape: Vec<usize> = npy.shape().iter().map(|&s| s as usize).collect();
     let fortran = npy.order() == Order::Fortran;
     let DType::Plain(ts) = npy.dtype() else {
@@ -33,6 +39,21 @@ fn read_array(
         .iter()
         .try_fold(1u64, |a, &s| a.checked_mul(s as u64))
         .ok_or_else(|| err(format!("{what} has the impossible shape {shape:?}")))?;
+    // refuse sets beyond the limits before reading (a compressed entry may claim little on
+    // disk and expand to more than memory)
+    if shape
+        .first()
+        .is_some_and(|&p| p > crate::config::MAX_POINTS)
+        || shape.get(1).is_some_and(|&d| d > super::MAX_DATA_DIM + 1)
+        || elems > MAX_VALUES
+    {
+        return Err(err(format!(
+            "{what} has shape {shape:?}: at most {} points of dimension at most {} ({} values) are read",
+            crate::config::MAX_POINTS,
+            super::MAX_DATA_DIM,
+            MAX_VALUES
+        )));
+    }
     let bytes = ts.num_bytes().unwrap_or(0) as u64;
     if elems.saturating_mul(bytes) > available {
         return Err(err(format!(

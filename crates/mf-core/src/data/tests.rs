@@ -212,9 +212,26 @@ fn malformed_files_are_refused_with_the_file_and_the_reason() {
         &write(
             &dir,
             "big.npy",
-            &npy_bytes("<f8", false, &[1 << 40, 3], &f8(&X)),
+            &npy_bytes("<f8", false, &[1 << 20, 3], &f8(&X)),
         ),
         "truncated",
+    );
+    // beyond what is ever read: refused before reading
+    error_of(
+        &write(
+            &dir,
+            "huge.npy",
+            &npy_bytes("<f8", false, &[1 << 40, 3], &f8(&X)),
+        ),
+        "at most",
+    );
+    error_of(
+        &write(
+            &dir,
+            "wide.npy",
+            &npy_bytes("<f8", false, &[2, 1 << 31], &f8(&X)),
+        ),
+        "at most",
     );
     // wrong shapes and mismatched P
     error_of(
@@ -313,4 +330,40 @@ fn scale_loss_and_fingerprint_are_those_of_the_numbers() {
     assert_eq!(p.y(), &Y[..]);
     assert_eq!(p.x_aug()[(2, 1)], 6.0);
     assert_eq!(p.x_aug()[(2, 2)], 1.0);
+}
+
+#[test]
+fn csv_line_endings_byte_order_mark_and_headers() {
+    let want = Dataset::new(vec![1.0, 2.0, 4.0, 5.0], vec![3.0, 6.0], 2, "x").unwrap();
+    for text in [
+        "\u{feff}1,2,3\n4,5,6\n",
+        "a,b,y\r1,2,3\r4,5,6",
+        "a,b,y\r\n1,2,3\r\n4,5,6\r\n",
+        "# c\n  1 2 3\n4\t5\t6\n",
+    ] {
+        assert_eq!(csv_file::parse_csv(text, "t").unwrap(), want, "{text:?}");
+    }
+    // a first line with a number is data, so a bad field there is an error, not a header
+    let e = csv_file::parse_csv("1,2,3x\n4,5,6\n", "t")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 1, column 3"), "{e}");
+    let e = csv_file::parse_csv("1,2,3,\n", "t")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 1, column 4: is empty"), "{e}");
+}
+
+#[test]
+fn a_file_whose_name_has_a_comma_is_one_file_and_records_ignore_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "a,b.csv", b"1,2,0.5\n3,4,-1\n5,6,2\n");
+    assert_eq!(read_data(&f).unwrap(), expected());
+    let d = expected();
+    assert_eq!(d.source(Some("/one/place".into())), d.source(None));
+    let other = Dataset::new(X.to_vec(), vec![0.5, -1.0, 2.5], 2, "x").unwrap();
+    assert_ne!(other.source(None), d.source(None));
+    // errors of arrays do not call them files
+    let e = Dataset::from_arrays(vec![f64::NAN], vec![1.0], 1, "data arrays").unwrap_err();
+    assert_eq!(e.to_string(), "data arrays: x[0, 0] = NaN is not finite");
 }

@@ -43,7 +43,7 @@ impl DataTarget {
         if let Some(t) = &test
             && t.dim() != train.dim()
         {
-            return Err(DataError::new(
+            return Err(DataError::about(
                 "test data",
                 format!(
                     "its inputs have dimension {}, the training set's {}",

@@ -26,6 +26,7 @@ import csv
 import io
 import json
 import math
+import numbers
 import os
 import tempfile
 from pathlib import Path
@@ -57,18 +58,50 @@ PathLike = str | os.PathLike
 # ---------------------------------------------------------------------------------------------
 
 
-def _flag_value(v: Any) -> str:
+def _flag_value(name: str, v: Any) -> str:
     if isinstance(v, bool):
-        raise TypeError("booleans are flags")
-    if isinstance(v, float):
-        return repr(v)  # shortest round-trip form: the same f64 on the Rust side
+        raise ValueError(f"invalid {name}: a number or a name, not {v!r}")
+    if isinstance(v, numbers.Integral):
+        return str(int(v))
+    if isinstance(v, numbers.Real):
+        return repr(float(v))  # shortest round-trip form: the same f64 on the Rust side
     if isinstance(v, (list, tuple)):
-        return ",".join(_flag_value(a) for a in v)
-    return str(v)
+        return ",".join(_flag_value(name, a) for a in v)
+    if isinstance(v, (str, os.PathLike)):
+        return os.fspath(v)
+    raise ValueError(f"invalid {name}: a number or a name, not {type(v).__name__}")
+
+
+def _unit_params(v: Any) -> list[tuple[str, float]]:
+    """`unit_param` as (name, value) pairs: a mapping, or NAME=VALUE strings."""
+    bad = ValueError('invalid unit_param: a mapping {"NAME": value} or strings "NAME=VALUE" with finite numbers')
+    if isinstance(v, Mapping):
+        items = list(v.items())
+    elif isinstance(v, str):
+        items = [v.split("=", 1)]
+    else:
+        try:
+            items = [s.split("=", 1) for s in v]
+        except (TypeError, AttributeError):
+            raise bad from None
+    out = []
+    for item in items:
+        if len(item) != 2:
+            raise bad
+        k, val = item
+        try:
+            f = float(val)
+        except (TypeError, ValueError):
+            raise bad from None
+        if not math.isfinite(f):
+            raise bad
+        out.append((str(k).strip(), f))
+    return out
 
 
 def _flags(params: Mapping[str, Any]) -> list[str]:
-    """`--name value` for every parameter that is set (True booleans as bare flags)."""
+    """`--name=value` for every parameter that is set (True booleans as bare flags; the `=`
+    form keeps negative numbers values, so their errors name the flag)."""
     out: list[str] = []
     for name, v in params.items():
         if v is None or v is False:
@@ -77,12 +110,23 @@ def _flags(params: Mapping[str, Any]) -> list[str]:
         if v is True:
             out.append(flag)
         elif name == "unit_param":
-            items = v.items() if isinstance(v, Mapping) else (s.split("=", 1) for s in v)
-            for k, val in items:
-                out += [flag, f"{k}={_flag_value(float(val))}"]
+            for k, val in _unit_params(v):
+                out.append(f"{flag}={k}={repr(val)}")
         else:
-            out += [flag, _flag_value(v)]
+            out.append(f"{flag}={_flag_value(name, v)}")
     return out
+
+
+def _numeric(a: Any, what: str, name: str) -> np.ndarray:
+    """`a` as float64, refusing what is not real numbers (bool, complex, strings, objects)."""
+    arr = np.asarray(a)
+    if arr.dtype.kind not in "iuf":
+        raise ValueError(
+            f"invalid {what}: {name} must be a numeric (float or integer) array, not dtype {arr.dtype}"
+        )
+    if arr.ndim == 0:
+        raise ValueError(f"invalid {what}: {name} must be an array, not a scalar")
+    return np.ascontiguousarray(arr, dtype=np.float64)
 
 
 def _as_xy(data: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -90,17 +134,15 @@ def _as_xy(data: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
         if data.x is None:
             raise ValueError(f"invalid {what}: a Target of a data set (Target.from_data), not {data.name}")
         return data.x, data.y
-    try:
-        x, y = data
-    except (TypeError, ValueError):
+    if isinstance(data, (str, os.PathLike)):
+        return read_data(data)
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
         raise ValueError(
             f"invalid {what}: a file path, a pair (x, y) of arrays or Target.from_data(x, y)"
-        ) from None
-    try:
-        x = np.ascontiguousarray(x, dtype=np.float64)
-        y = np.ascontiguousarray(y, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"invalid {what}: x and y must be numeric arrays ({e})") from None
+        )
+    x, y = data
+    x = _numeric(x, what, "x")
+    y = _numeric(y, what, "y")
     if x.ndim == 1:
         x = x.reshape(-1, 1)
     if x.ndim != 2:
@@ -116,13 +158,14 @@ def _data_args(data: Any, test_data: Any) -> tuple[dict, tuple | None, tuple | N
     """Flags for data files, or arrays for the native side."""
     flags: dict[str, Any] = {}
     arrays = test_arrays = None
-    if isinstance(data, (str, os.PathLike)):
+    is_path = lambda d: isinstance(d, (str, os.PathLike))  # noqa: E731
+    if is_path(data) and (test_data is None or is_path(test_data)):
+        # files: the command line's flags (the config records their paths)
         flags["data"] = os.fspath(data)
         if test_data is not None:
-            if not isinstance(test_data, (str, os.PathLike)):
-                raise ValueError("invalid test_data: a file path when data is a file path")
             flags["test_data"] = os.fspath(test_data)
     elif data is not None:
+        # arrays (a file beside arrays is read into arrays)
         arrays = _as_xy(data, "data")
         if test_data is not None:
             test_arrays = _as_xy(test_data, "test_data")
@@ -131,14 +174,21 @@ def _data_args(data: Any, test_data: Any) -> tuple[dict, tuple | None, tuple | N
     return flags, arrays, test_arrays
 
 
-def _steps(time: float | None, steps: int | None, dt: float) -> int | None:
+def _steps(time: float | None, steps: int | None, dt: float | None) -> int | None:
     """Steps of Δt to reach `time`, as ``mf train --time`` counts them."""
     if steps is not None and time is not None:
         raise ValueError("invalid time: give time or steps, not both")
     if steps is not None:
+        if isinstance(steps, bool) or not isinstance(steps, numbers.Real) or not float(steps).is_integer() or steps < 0:
+            raise ValueError(f"invalid steps: must be an integer ≥ 0, not {steps!r}")
         return int(steps)
     if time is None:
         return None
+    if isinstance(time, bool) or not isinstance(time, numbers.Real):
+        raise ValueError(f"invalid time: must be a finite number ≥ 0, not {time!r}")
+    time = float(time)
+    if dt is None:
+        raise ValueError("invalid dt: must be given (a finite number > 0)")
     if not (math.isfinite(time) and time >= 0) or time / dt > 1e15:
         raise ValueError("invalid time: must be a finite number ≥ 0 (and time/dt ≤ 1e15)")
     return max(0, math.ceil(time / dt - 1e-9))
@@ -257,8 +307,8 @@ class Run:
         until = _steps(time, steps, self.config["dt"])
         try:
             self._native.run(until, _progress_row(progress), _path(out), True)
-        except KeyboardInterrupt as e:
-            e.run = self  # type: ignore[attr-defined]
+        except BaseException as e:
+            _attach(e, self)
             raise
         return self
 
@@ -267,7 +317,7 @@ class Run:
         loss (exact mode) until ‖v‖ ≤ ``tol``, the loss stops decreasing, or ``iterations``;
         returns the report (the ``polish_*`` fields of ``summary.json``: method, polished
         (relative) test loss, iterations, ‖v‖, max|c|, why it stopped); the polished particles
-        are ``state['polished']``."""
+        are ``state['polished']``. It runs to its end (Ctrl-C is raised when it returns)."""
         self._native.polish(float(tol), int(iterations), method)
         s = self.summary
         return {k: s[k] for k in _POLISH_REPORT if k in s}
@@ -355,36 +405,56 @@ def train(
     evaluation, every 5 s, at the end). ``progress(row)`` is called after every evaluation
     with the new trace row (a dict).
 
-    Ctrl-C stops the run at once; it goes back to its last evaluation (files written to
+    Ctrl-C stops the run within a step; it goes back to its last evaluation (files written to
     ``out`` if given) and ``KeyboardInterrupt`` is raised with the run as ``e.run``:
-    ``e.run.resume(...)`` continues it bit for bit.
+    ``e.run.resume(...)`` continues it bit for bit (an exception of ``progress`` does the same).
+    A polish (``polish=True``) runs to its end (bounded by ``polish_iterations``); Ctrl-C during
+    it is raised when it returns. While a run trains, its attributes cannot be read (from the
+    callback or another thread: ``MeanfieldError``, "busy"); ``progress`` gets each new row.
     """
     params = dict(locals())
     for k in ("out", "progress", "data", "test_data", "time", "steps"):
         params.pop(k)
     flags_data, arrays, test_arrays = _data_args(data, test_data)
-    if dt is not None and not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0):
-        raise ValueError("invalid dt: must be a finite number > 0")
-    params["steps"] = _steps(time, steps, dt) if dt is not None else steps
+    dt = _check_dt(dt)
+    params["dt"] = dt
+    params["steps"] = _steps(time, steps, dt)
     params.update(flags_data)
     flags = _flags(params)
     native = _native.NativeRun.create(flags, arrays, test_arrays)
     run = Run(native, arrays, test_arrays)
     try:
         native.run(None, _progress_row(progress), _path(out), False)
-    except KeyboardInterrupt as e:
-        e.run = run  # type: ignore[attr-defined]
+    except BaseException as e:
+        # Ctrl-C or an exception of the progress callback: the run (back at its last
+        # evaluation) travels with it
+        _attach(e, run)
         raise
     return run
+
+
+def _attach(e: BaseException, run: "Run") -> None:
+    try:
+        e.run = run  # type: ignore[attr-defined]
+    except AttributeError:
+        pass
+
+
+def _check_dt(dt: Any) -> float | None:
+    if dt is None:
+        return None
+    if isinstance(dt, bool) or not isinstance(dt, numbers.Real) or not (math.isfinite(dt) and dt > 0):
+        raise ValueError(f"invalid dt: must be a finite number > 0, not {dt!r}")
+    return float(dt)
 
 
 def load(dir: PathLike, *, data: Any = None, test_data: Any = None) -> Run:
     """Reopens the run saved in ``dir`` (by :meth:`Run.save`, ``out=`` or ``mf train``). A run
     on arrays (not files) needs them again as ``data=(x, y)`` (checked by fingerprint)."""
-    _, arrays, test_arrays = _data_args(
-        None if data is None or isinstance(data, (str, os.PathLike)) else data,
-        None if test_data is None or isinstance(test_data, (str, os.PathLike)) else test_data,
-    )
+    arrays = None if data is None else _as_xy(data, "data")
+    test_arrays = None if test_data is None else _as_xy(test_data, "test_data")
+    if test_arrays is not None and arrays is None:
+        raise ValueError("invalid test_data: used with data (a training set)")
     return Run(_native.NativeRun.load(os.fspath(dir), arrays, test_arrays), arrays, test_arrays)
 
 
@@ -477,26 +547,39 @@ def scan(
     temporary folder); finished cells there are reused, so calling again resumes, and
     ``shard="K/N"`` runs one shard of the cells (merge folders with ``mf merge``). Data given
     as arrays are saved into ``out/data.npz`` and read from there by every cell.
-    ``progress(done, total)`` is called as cells finish. Ctrl-C starts no new cell, lets the
-    running ones finish (kept) and raises ``KeyboardInterrupt``.
+    ``progress(done, total)`` is called after every cell (on the calling thread). Ctrl-C
+    starts no new cell, lets the running ones finish (kept) and raises ``KeyboardInterrupt``.
+    Cells on the same data (the same numbers) merge and resume wherever the file lives.
     """
     unknown = set(run) - _TRAIN_PARAMS
     if unknown:
         raise ValueError(f"invalid {sorted(unknown)[0]}: not a parameter of mf scan")
     dir = Path(tempfile.mkdtemp(prefix="meanfield-scan-")) if out is None else Path(out)
-    if data is not None and not isinstance(data, (str, os.PathLike)):
-        x, y = _as_xy(data, "data")
+    is_path = lambda d: isinstance(d, (str, os.PathLike))  # noqa: E731
+    if data is not None and not (is_path(data) and (test_data is None or is_path(test_data))):
+        # arrays: saved beside the cells (once; a folder holding other numbers is refused)
         dir.mkdir(parents=True, exist_ok=True)
-        np.savez(dir / "data.npz", x=x, y=y)
-        data = dir / "data.npz"
-        if test_data is not None and not isinstance(test_data, (str, os.PathLike)):
-            tx, ty = _as_xy(test_data, "test_data")
-            np.savez(dir / "test_data.npz", x=tx, y=ty)
-            test_data = dir / "test_data.npz"
+        for name, d in (("data", data), ("test_data", test_data)):
+            if d is None:
+                continue
+            x, y = _as_xy(d, name)
+            f = dir / f"{name}.npz"
+            if f.exists():
+                ox, oy = read_data(f)
+                if not (np.array_equal(ox, x) and np.array_equal(oy, y)):
+                    raise ValueError(f"invalid {name}: {dir} holds a scan of other {name} ({f}); use another out")
+            else:
+                np.savez(f, x=x, y=y)
+            if name == "data":
+                data = f
+            else:
+                test_data = f
     flags_data, _, _ = _data_args(data, test_data)
-    dt = run.get("dt")
+    dt = _check_dt(run.get("dt"))
     params = dict(run)
-    params["steps"] = _steps(time, steps, dt) if dt is not None else steps
+    if dt is not None:
+        params["dt"] = dt
+    params["steps"] = _steps(time, steps, dt)
     params.update(
         widths=list(widths),
         replicas=replicas,
@@ -592,7 +675,19 @@ def target(
     """The target ``mf train --target TARGET --dim DIM --seed SEED`` trains on (``spin3``: the
     3-spin model, coefficients from the seed; ``teacher``: ``teacher_width`` RBF units of
     width ``sigma``, default R/2, charges scaled to E f² = 1)."""
-    return Target(_native.make_target(target, int(dim), int(seed), teacher_width, sigma))
+    for name, v, low in (("dim", dim, 1), ("seed", seed, 0), ("teacher_width", teacher_width, 1)):
+        if v is None and name == "teacher_width":
+            continue
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low or v >= 2**64:
+            raise ValueError(f"invalid {name}: must be an integer ≥ {low}, not {v!r}")
+    if sigma is not None and (isinstance(sigma, bool) or not isinstance(sigma, numbers.Real)):
+        raise ValueError(f"invalid sigma: must be a finite number > 0, not {sigma!r}")
+    return Target(
+        _native.make_target(
+            target, int(dim), int(seed), None if teacher_width is None else int(teacher_width),
+            None if sigma is None else float(sigma),
+        )
+    )
 
 
 def read_data(path: PathLike) -> tuple[np.ndarray, np.ndarray]:
