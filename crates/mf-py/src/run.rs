@@ -93,6 +93,47 @@ fn data_target(
     Ok(Some((train, test)))
 }
 
+/// Ends the run as `mf train` does ([`Trainer::finish`]: end diagnostics, the configured
+/// polish). With a polish, it runs on a worker thread while this one lets Python handle
+/// signals: on Ctrl-C the polish stops before its next iteration (`polish_stop` =
+/// "cancelled", keeping what it reached) and the `KeyboardInterrupt` is returned.
+fn finish_interruptibly(trainer: &mut Trainer) -> PyResult<()> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    if trainer.config().polish.is_none() {
+        return trainer.finish().map(|_| ()).map_err(train_err);
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    trainer.set_polish_cancel(Some(cancel.clone()));
+    let done = AtomicBool::new(false);
+    let mut interrupt: Option<PyErr> = None;
+    let result = std::thread::scope(|s| {
+        let worker = s.spawn(|| {
+            let r = guard(|| trainer.finish().map(|_| ()).map_err(train_err));
+            done.store(true, Ordering::SeqCst);
+            r
+        });
+        let mut last = Instant::now();
+        while !done.load(Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            if interrupt.is_none() && last.elapsed() >= SIGNAL_CHECK {
+                last = Instant::now();
+                if let Err(e) = Python::attach(|py| py.check_signals()) {
+                    interrupt = Some(e);
+                    cancel.store(true, Ordering::SeqCst);
+                }
+            }
+        }
+        worker.join().unwrap_or_else(|_| {
+            Err(crate::MeanfieldError::new_err(
+                "the polish's worker panicked",
+            ))
+        })
+    });
+    trainer.set_polish_cancel(None);
+    result?;
+    interrupt.map_or(Ok(()), Err)
+}
+
 #[pymethods]
 impl NativeRun {
     /// A new run from `mf train` flags (`--width` included, `--out` not), with a training set
@@ -274,11 +315,11 @@ impl NativeRun {
                         crate::MeanfieldError::new_err("the run stopped before its end")
                     }));
                 }
-                st.trainer.finish().map_err(train_err)?;
+                let ended = finish_interruptibly(&mut st.trainer);
                 if let Some(w) = writer.as_mut() {
                     w.write(&st.trainer, st.wall).map_err(train_err)?;
                 }
-                Ok(())
+                ended
             })
         })
     }
@@ -300,8 +341,7 @@ impl NativeRun {
                 let mut p = Polish::new(tol, iterations);
                 p.method = method;
                 st.trainer.set_polish(Some(p)).map_err(train_err)?;
-                st.trainer.finish().map_err(train_err)?;
-                Ok(())
+                finish_interruptibly(&mut st.trainer)
             })
         })
     }

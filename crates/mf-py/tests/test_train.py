@@ -222,3 +222,19 @@ def test_numpy_numbers_are_numbers_and_bad_values_name_their_parameter():
     ]:
         with pytest.raises(ValueError, match=needle):
             mf.train(**{**base, **change})
+
+
+def test_ctrl_c_stops_a_polish_before_its_next_iteration(ctrl_c):
+    import time
+
+    run = mf.train(units="rbf", dim=5, width=32, mode="exact", time=100.0, dt=0.5)
+    flow = run.summary["relative_test_loss"]
+    ctrl_c(0.5)
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        # ≈ 10⁴ iterations a second: this budget would take ≈ 20 min
+        run.polish(method="steepest-descent", tol=1e-300, iterations=10_000_000)
+    assert time.monotonic() - start < 10
+    s = run.summary
+    assert s["polish_stop"] == "cancelled" and 0 < s["polish_iterations"] < 10_000_000
+    assert s["polished_relative_test_loss"] <= flow

@@ -13,7 +13,7 @@ use super::field::Field;
 use crate::network::{Network, Velocity};
 
 /// When a minimiser stops.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct StopRule {
     /// Stop when ‖v‖ = n‖∇ℓ‖ is at most this (mean-field units, as the trace's `grad_norm`).
     pub grad_tol: f64,
@@ -21,14 +21,33 @@ pub struct StopRule {
     pub rel_decrease: f64,
     /// Iteration budget.
     pub max_iterations: u64,
+    /// Stop before the next iteration once this is set (from another thread: Ctrl-C in the
+    /// Python package); `None`: never.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl PartialEq for StopRule {
+    /// The tolerances and budget (a cancel flag is not part of the rule's identity).
+    fn eq(&self, other: &Self) -> bool {
+        self.grad_tol == other.grad_tol
+            && self.rel_decrease == other.rel_decrease
+            && self.max_iterations == other.max_iterations
+    }
 }
 
 impl StopRule {
-    /// The tests before an iteration, in order: **converged** when ‖v‖ ≤ `grad_tol`;
+    /// The tests before an iteration, in order: **cancelled** once [`StopRule::cancel`] is
+    /// set; **converged** when ‖v‖ ≤ `grad_tol`;
     /// **stalled** when the loss or ‖v‖ is not finite (nothing to measure a decrease
     /// against); **budget** after `max_iterations` iterations. `None`: iterate.
     pub fn before_iteration(&self, grad_norm: f64, loss: f64, iterations: u64) -> Option<Stop> {
-        if grad_norm <= self.grad_tol {
+        if self
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+        {
+            Some(Stop::Cancelled)
+        } else if grad_norm <= self.grad_tol {
             Some(Stop::Converged)
         } else if !(loss.is_finite() && grad_norm.is_finite()) {
             Some(Stop::Stalled)
@@ -58,6 +77,7 @@ impl Default for StopRule {
             grad_tol: 1e-8,
             rel_decrease: 1e-15,
             max_iterations: 10_000,
+            cancel: None,
         }
     }
 }
@@ -71,6 +91,8 @@ pub enum Stop {
     Stalled,
     /// The iteration budget ran out.
     Budget,
+    /// Cancelled from outside ([`StopRule::cancel`]).
+    Cancelled,
 }
 
 /// What a minimisation did.

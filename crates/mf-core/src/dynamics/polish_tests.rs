@@ -26,6 +26,7 @@ fn tight() -> StopRule {
         grad_tol: 1e-11,
         rel_decrease: 0.0,
         max_iterations: 1000,
+        cancel: None,
     }
 }
 
@@ -249,6 +250,7 @@ fn the_polish_recovers_a_teacher_network_from_its_training_loss() {
             grad_tol: 0.0,
             rel_decrease: 0.0,
             max_iterations: 100,
+            cancel: None,
         };
         let clock = Instant::now();
         let mut tr = TrustRegionNewton::new();
@@ -258,7 +260,7 @@ fn the_polish_recovers_a_teacher_network_from_its_training_loss() {
         let mut sd_loss = |budget: u64| {
             let r = StopRule {
                 max_iterations: budget,
-                ..rule
+                ..rule.clone()
             };
             t.minimise(&mut SteepestDescent, &r).unwrap().1.loss_after
         };
@@ -376,7 +378,7 @@ fn on_the_exact_loss_the_polish_does_at_least_as_well_as_lbfgs() {
     // a polish that cannot decrease the loss (no iterations) keeps the flow's state
     let none = StopRule {
         max_iterations: 0,
-        ..rule
+        ..rule.clone()
     };
     let r = t.polish(tr.as_mut(), &none).unwrap().clone();
     assert_eq!(r.polish_stop, "no-decrease");
@@ -391,6 +393,7 @@ fn the_exact_polish_is_bitwise_independent_of_the_threads() {
             grad_tol: 1e-10,
             rel_decrease: 1e-15,
             max_iterations: 60,
+            cancel: None,
         };
         t.polish(&mut TrustRegionNewton::new(), &rule).unwrap();
         polished_bits(&t)
@@ -425,6 +428,7 @@ fn measure_exact_polish() {
                 grad_tol: 1e-10,
                 rel_decrease: 1e-15,
                 max_iterations: budget,
+                cancel: None,
             };
             for norm in [RegionNorm::Relative, RegionNorm::Euclidean] {
                 let clock = Instant::now();
@@ -478,6 +482,7 @@ fn measure_exact_polish_cost() {
                 grad_tol: 1e-10,
                 rel_decrease: 1e-15,
                 max_iterations: budget,
+                cancel: None,
             };
             for (cap, forcing) in [
                 (None, 0.1),
@@ -508,6 +513,7 @@ fn measure_exact_polish_cost() {
                 grad_tol: 1e-10,
                 rel_decrease: 1e-15,
                 max_iterations: budget,
+                cancel: None,
             };
             let clock = Instant::now();
             let mut lb = Lbfgs::default();
@@ -520,5 +526,39 @@ fn measure_exact_polish_cost() {
                 clock.elapsed().as_secs_f64()
             );
         }
+    }
+}
+
+#[test]
+fn a_cancelled_rule_stops_every_minimiser_before_its_next_iteration() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let flag = Arc::new(AtomicBool::new(false));
+    let rule = StopRule {
+        cancel: Some(flag.clone()),
+        ..tight()
+    };
+    let minimisers: [Box<dyn Fn() -> Box<dyn Minimiser>>; 3] = [
+        Box::new(|| Box::new(TrustRegionNewton::new())),
+        Box::new(|| Box::new(Lbfgs::default())),
+        Box::new(|| Box::new(SteepestDescent)),
+    ];
+    for make in &minimisers {
+        // not set: the rule is tight() (converges on Rosenbrock or runs to its budget)
+        flag.store(false, Ordering::Relaxed);
+        let mut field = Rosenbrock {
+            n: 2.0,
+            analytic: true,
+        };
+        let mut net = rosenbrock_start();
+        let free = make().minimise(&mut net, &mut field, &rule);
+        assert_ne!(free.stop, Stop::Cancelled);
+        assert!(free.iterations > 0);
+        // set: stops before the first iteration, the state untouched
+        flag.store(true, Ordering::Relaxed);
+        let mut net = rosenbrock_start();
+        let start = flat(&net);
+        let r = make().minimise(&mut net, &mut field, &rule);
+        assert_eq!((r.stop, r.iterations), (Stop::Cancelled, 0), "{r:?}");
+        assert_eq!(flat(&net), start);
     }
 }

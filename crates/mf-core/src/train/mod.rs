@@ -63,6 +63,9 @@ pub struct Trainer {
     /// The birth–death stream, the births and deaths so far, and the time since the last
     /// jumps.
     birth_death: (StreamRng, JumpCounts, f64),
+    /// Set from another thread to stop the configured polish before its next iteration
+    /// ([`Trainer::set_polish_cancel`]).
+    polish_cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// The closed forms of exact mode: RBF units on the 3-spin target, or on an RBF teacher of
@@ -263,6 +266,7 @@ impl Trainer {
                 JumpCounts::default(),
                 0.0,
             ),
+            polish_cancel: None,
         })
     }
 
@@ -673,7 +677,7 @@ impl Trainer {
     pub fn finish(&mut self) -> Result<&EndDiagnostics, TrainError> {
         self.diagnose();
         if let Some(p) = self.config.polish.clone() {
-            let (mut m, rule) = polish_minimiser(&p).ok_or_else(|| {
+            let (mut m, mut rule) = polish_minimiser(&p).ok_or_else(|| {
                 TrainError::config(
                     "polish_method",
                     format!(
@@ -682,6 +686,7 @@ impl Trainer {
                     ),
                 )
             })?;
+            rule.cancel = self.polish_cancel.clone();
             self.polish(m.as_mut(), &rule)?;
         }
         Ok(self.end.as_ref().expect("diagnosed"))
@@ -769,6 +774,7 @@ impl Trainer {
                 crate::dynamics::Stop::Converged => "converged",
                 crate::dynamics::Stop::Stalled => "stalled",
                 crate::dynamics::Stop::Budget => "budget",
+                crate::dynamics::Stop::Cancelled => "cancelled",
             }
         };
         let out = PolishReport {
@@ -806,6 +812,13 @@ impl Trainer {
         c.validate()?;
         self.config = c;
         Ok(())
+    }
+
+    /// A flag that stops the configured polish of [`Trainer::finish`] before its next iteration
+    /// once set (from another thread); the polish then reports `polish_stop = "cancelled"` and
+    /// keeps what it reached.
+    pub fn set_polish_cancel(&mut self, flag: Option<Arc<std::sync::atomic::AtomicBool>>) {
+        self.polish_cancel = flag;
     }
 
     /// Changes the configured number of steps (to continue a run further than planned).

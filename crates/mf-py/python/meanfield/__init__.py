@@ -317,7 +317,8 @@ class Run:
         loss (exact mode) until ‖v‖ ≤ ``tol``, the loss stops decreasing, or ``iterations``;
         returns the report (the ``polish_*`` fields of ``summary.json``: method, polished
         (relative) test loss, iterations, ‖v‖, max|c|, why it stopped); the polished particles
-        are ``state['polished']``. It runs to its end (Ctrl-C is raised when it returns)."""
+        are ``state['polished']``. Ctrl-C stops it before its next iteration (``polish_stop`` =
+        "cancelled") and raises ``KeyboardInterrupt``."""
         self._native.polish(float(tol), int(iterations), method)
         s = self.summary
         return {k: s[k] for k in _POLISH_REPORT if k in s}
@@ -408,8 +409,8 @@ def train(
     Ctrl-C stops the run within a step; it goes back to its last evaluation (files written to
     ``out`` if given) and ``KeyboardInterrupt`` is raised with the run as ``e.run``:
     ``e.run.resume(...)`` continues it bit for bit (an exception of ``progress`` does the same).
-    A polish (``polish=True``) runs to its end (bounded by ``polish_iterations``); Ctrl-C during
-    it is raised when it returns. While a run trains, its attributes cannot be read (from the
+    Ctrl-C during a polish (``polish=True``) stops it before its next iteration (reported as
+    ``polish_stop = "cancelled"``, the state it reached kept). While a run trains, its attributes cannot be read (from the
     callback or another thread: ``MeanfieldError``, "busy"); ``progress`` gets each new row.
     """
     params = dict(locals())
