@@ -569,7 +569,10 @@ impl TrainConfig {
         if !(data.train.radius.is_finite() && data.train.radius > 0.0) {
             return Err(TrainError::config(
                 "data",
-                "a set whose inputs are not all zero (its RMS radius sets the run's scale)",
+                format!(
+                    "a set whose inputs are not all zero and whose RMS radius is finite (it sets the run's scale; this set's is {})",
+                    data.train.radius
+                ),
             ));
         }
         Ok(())
