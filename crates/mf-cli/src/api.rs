@@ -6,10 +6,13 @@ use crate::CliError;
 use crate::run_args::{RunArgs, to_cli};
 use crate::scan::{ScanArgs, parse_shard, scan_config};
 use clap::{Args, Parser};
-use mf_stats::mf_core::TrainConfig;
 use mf_stats::mf_core::data::{DataSets, Dataset};
+use mf_stats::mf_core::faer::Par;
 use mf_stats::mf_core::target::DataTarget;
+use mf_stats::mf_core::target::Target;
+use mf_stats::mf_core::{TrainConfig, Trainer};
 use mf_stats::scan::ScanConfig;
+use std::sync::Arc;
 
 /// The flags of `mf train` but `--out` and `--resume`.
 #[derive(Parser, Debug)]
@@ -87,14 +90,26 @@ pub fn train_config(
                 DataTarget::new(train, test).map_err(|e| CliError::Usage(e.to_string()))?;
             (f.run.to_config_with(width, Some(sets))?, Some(target))
         }
-        None => match f.run.data_sets()? {
-            Some((sets, target)) => (f.run.to_config_with(width, Some(sets))?, Some(target)),
-            None => (f.run.to_config_with(width, None)?, None),
-        },
+        None => f.run.to_config_and_data(width)?,
     };
     cfg.replica = f.more.replica;
     cfg.validate().map_err(to_cli)?;
     Ok((cfg, target))
+}
+
+/// The trainer of a validated `cfg`: on `data` (the data target of `--data` or of arrays,
+/// already read) or on the config's own target.
+pub fn trainer(cfg: TrainConfig, data: Option<Arc<dyn Target>>) -> Result<Trainer, CliError> {
+    match data {
+        Some(t) => {
+            let unit = cfg
+                .builtin_unit()
+                .ok_or_else(|| CliError::flag("--units", "rbf or relu"))?;
+            Trainer::with_target(cfg, unit, t, Par::rayon(0))
+        }
+        None => Trainer::new(cfg, Par::rayon(0)),
+    }
+    .map_err(to_cli)
 }
 
 /// A scan as `mf scan` flags give it.

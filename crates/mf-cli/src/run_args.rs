@@ -231,8 +231,17 @@ pub fn scan_to_cli(e: ScanError) -> CliError {
 impl RunArgs {
     /// The run configuration at `width` (not yet validated); `--data` files are read.
     pub fn to_config(&self, width: usize) -> Result<TrainConfig, CliError> {
-        let data = self.data_sets()?;
-        self.to_config_with(width, data.map(|(sets, _)| sets))
+        self.to_config_and_data(width).map(|(cfg, _)| cfg)
+    }
+
+    /// As [`RunArgs::to_config`], with the data target of `--data` (read once: train on it
+    /// with [`crate::api::trainer`] rather than reading the files again).
+    pub fn to_config_and_data(
+        &self,
+        width: usize,
+    ) -> Result<(TrainConfig, Option<DataTarget>), CliError> {
+        let (sets, target) = self.data_sets()?.unzip();
+        Ok((self.to_config_with(width, sets)?, target))
     }
 
     /// The run configuration at `width` with the data sets `data` (read from `--data` by

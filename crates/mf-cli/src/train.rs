@@ -8,7 +8,9 @@ use mf_stats::mf_core::Trainer;
 use mf_stats::mf_core::faer::Par;
 use mf_stats::mf_core::output::{CheckpointFile, read_json};
 use mf_stats::mf_core::output::{RunWriter, WRITE_EVERY_SECONDS};
+use mf_stats::mf_core::target::Target;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Arguments of `mf train`.
@@ -58,7 +60,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         let width = args
             .width
             .ok_or_else(|| CliError::flag("--width", "given (an integer ≥ 1)"))?;
-        let mut cfg = args.run.to_config(width)?;
+        let (mut cfg, data) = args.run.to_config_and_data(width)?;
         cfg.replica = args.replica;
         let out = args
             .out
@@ -67,7 +69,8 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         cfg.validate().map_err(to_cli)?;
         prepare_out(&out, "--out")?;
         let steps = cfg.steps;
-        let t = Trainer::new(cfg, Par::rayon(0)).map_err(to_cli)?;
+        let data = data.map(|t| Arc::new(t) as Arc<dyn Target>);
+        let t = crate::api::trainer(cfg, data)?;
         (t, out, 0.0, steps)
     };
     prepare_out(&dir, "--out")?;

@@ -68,8 +68,8 @@ impl NativeRun {
     }
 }
 
-/// The data target of optional arrays.
-fn data_target(
+/// The training and test sets of optional arrays.
+fn data_sets(
     data: ArrayPair<'_>,
     test: ArrayPair<'_>,
 ) -> PyResult<
@@ -146,22 +146,13 @@ impl NativeRun {
         data: ArrayPair<'_>,
         test_data: ArrayPair<'_>,
     ) -> PyResult<Self> {
-        let arrays = data_target(data, test_data)?;
+        let arrays = data_sets(data, test_data)?;
         py.detach(|| {
             guard(|| {
                 let (cfg, target) = mf_cli::api::train_config(&flags, arrays).map_err(cli_err)?;
                 let target: Option<Arc<dyn Target>> =
                     target.map(|t: DataTarget| Arc::new(t) as Arc<dyn Target>);
-                let trainer = match &target {
-                    Some(t) => {
-                        let unit = cfg
-                            .builtin_unit()
-                            .ok_or_else(|| PyValueError::new_err("invalid units: rbf or relu"))?;
-                        Trainer::with_target(cfg, unit, t.clone(), Par::rayon(0))
-                    }
-                    None => Trainer::new(cfg, Par::rayon(0)),
-                }
-                .map_err(train_err)?;
+                let trainer = mf_cli::api::trainer(cfg, target.clone()).map_err(cli_err)?;
                 Ok(Self {
                     state: Mutex::new(State {
                         trainer,
@@ -182,7 +173,7 @@ impl NativeRun {
         data: ArrayPair<'_>,
         test_data: ArrayPair<'_>,
     ) -> PyResult<Self> {
-        let arrays = data_target(data, test_data)?;
+        let arrays = data_sets(data, test_data)?;
         py.detach(|| {
             guard(|| {
                 let file: CheckpointFile =
