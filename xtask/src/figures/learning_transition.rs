@@ -4,10 +4,10 @@
 //! the transition to a learned network sits at a fixed ratio across d.
 
 use super::replicas::coverage_seed;
-use super::scaling::{LossScaling, loss_scaling};
+use super::scaling::{LossScaling, escape_panel, escape_series, loss_scaling};
 use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use super::text::{num, settings};
-use crate::plot::{Figure, Panel, Series, Style};
+use crate::plot::{Figure, Series, Style};
 use anyhow::Result;
 use mf_stats::coverage::{TRIALS, log_spreads};
 use mf_stats::inference::log_mean_interval;
@@ -15,7 +15,7 @@ use mf_stats::transition::{
     Crossing, RatioPoint, SimWidth, crossing, cubic_target_dim, log_ratio_interval,
     simulate_crossing_coverage,
 };
-use mf_stats::verdict::{ESCAPE_LEVEL, LEARNED_RELATIVE_LOSS, Measured, Verdict, interval_verdict};
+use mf_stats::verdict::{LEARNED_RELATIVE_LOSS, Measured, Verdict, interval_verdict};
 
 /// The figure.
 pub const SPEC: FigureSpec = FigureSpec {
@@ -97,20 +97,7 @@ fn build(ds: &[ScanData]) -> Result<FigureOutput> {
             color: Some(k),
             hide_legend: false,
         });
-        let points: Vec<(f64, f64)> = s
-            .widths
-            .iter()
-            .zip(&pts)
-            .filter_map(|(w, p)| w.escape.map(|t| (p.ratio, t)))
-            .collect();
-        escapes.push(Series {
-            label: format!("d = {dim}"),
-            hide_legend: points.is_empty(),
-            points,
-            errors: None,
-            style: Style::LineMarkers,
-            color: Some(k),
-        });
+        escapes.push(escape_series(s, format!("d = {dim}"), k, |i| pts[i].ratio));
         per_d.push((dim, crossing(&pts, LEARNED_RELATIVE_LOSS), bracket(s, &pts)));
     }
     if let (Some(lo), Some(hi)) = (
@@ -142,15 +129,7 @@ fn build(ds: &[ScanData]) -> Result<FigureOutput> {
             claims.push(pair_claim(ds, (i, j), &per_d, &all));
         }
     }
-    let below = if escapes.iter().any(|s| !s.points.is_empty()) {
-        vec![Panel {
-            y_label: format!("plateau escape time (mean ℓ/C_f < {ESCAPE_LEVEL})"),
-            log_y: true,
-            series: escapes,
-        }]
-    } else {
-        Vec::new()
-    };
+    let below = escape_panel(escapes);
     Ok(FigureOutput {
         figure: Figure {
             title: "Learning transition vs parameters per target dimension (RBF, exact flow)"

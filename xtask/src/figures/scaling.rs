@@ -6,7 +6,7 @@ use super::replicas::{
     coverage_seed, distinct_cells, max, mean, mean_fit_coverage, min, replica_stats,
 };
 use super::spec::ScanData;
-use crate::plot::{Series, Style};
+use crate::plot::{Panel, Series, Style};
 use mf_stats::PowerLawFit;
 use mf_stats::coverage::{Case, Coverage, Statistic, TRIALS, log_spreads, simulate_difference};
 use mf_stats::estimators::{first_time_below, mean_se};
@@ -245,6 +245,38 @@ pub fn loss_series(
 
 /// A dashed guide n^`beta` over the widths of `s`, through its first fitted width (or its first
 /// width).
+/// The plateau-escape times of one scan (k-th colour) against `x` of each width (n, or any
+/// function of it): a series of the escape panel, its key hidden when no width escaped.
+pub fn escape_series(s: &LossScaling, label: String, k: usize, x: impl Fn(usize) -> f64) -> Series {
+    let points: Vec<(f64, f64)> = s
+        .widths
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| w.escape.map(|t| (x(i), t)))
+        .collect();
+    Series {
+        label,
+        hide_legend: points.is_empty(),
+        points,
+        errors: None,
+        style: Style::LineMarkers,
+        color: Some(k),
+    }
+}
+
+/// The panel of plateau-escape times below a figure (none when no width of any scan escaped).
+pub fn escape_panel(escapes: Vec<Series>) -> Vec<Panel> {
+    if escapes.iter().any(|s| !s.points.is_empty()) {
+        vec![Panel {
+            y_label: format!("plateau escape time (mean ℓ/C_f < {ESCAPE_LEVEL})"),
+            log_y: true,
+            series: escapes,
+        }]
+    } else {
+        Vec::new()
+    }
+}
+
 pub fn guide(s: &LossScaling, beta: f64, label: &str) -> Option<Series> {
     let first = s
         .widths

@@ -2,16 +2,19 @@
 //! the exponent of each, their pairwise differences, and the plateau escape times.
 
 use super::claims::{beta_claim, learned_claim};
-use super::scaling::{GREY, LossScaling, difference_coverage, guide, loss_scaling, loss_series};
+use super::scaling::{
+    GREY, LossScaling, difference_coverage, escape_panel, escape_series, guide, loss_scaling,
+    loss_series,
+};
 use super::spec::{Basis, Claim, FigureOutput, FigureSpec, ScanData, first};
 use super::text::{fit_text, settings};
 use crate::configs::exact_d5_long;
 use crate::configs::{NamedScan, exact, named, polished, with_rule};
-use crate::plot::{Figure, Panel, Series, Style};
+use crate::plot::{Figure, Series, Style};
 use anyhow::Result;
 use mf_stats::fit::{INTERVAL_METHOD, difference_interval};
 use mf_stats::mf_core::config::StepRule;
-use mf_stats::verdict::{ESCAPE_LEVEL, HEALED_EXPONENT, Measured, Verdict, difference_verdict};
+use mf_stats::verdict::{HEALED_EXPONENT, Measured, Verdict, difference_verdict};
 
 /// The figure.
 pub const SPEC: FigureSpec = FigureSpec {
@@ -131,19 +134,9 @@ fn build(ds: &[ScanData]) -> Result<FigureOutput> {
             k,
             false,
         ));
-        let points: Vec<(f64, f64)> = s
-            .widths
-            .iter()
-            .filter_map(|w| w.escape.map(|t| (w.n as f64, t)))
-            .collect();
-        escapes.push(Series {
-            label: format!("d = {dim}"),
-            hide_legend: points.is_empty(),
-            points,
-            errors: None,
-            style: Style::LineMarkers,
-            color: Some(k),
-        });
+        escapes.push(escape_series(s, format!("d = {dim}"), k, |i| {
+            s.widths[i].n as f64
+        }));
         let what = format!("d = {dim}, exact gradient flow");
         claims.push(beta_claim(SPEC.name, d, s, &what));
         claims.push(learned_claim(SPEC.name, d, s, &what));
@@ -164,15 +157,7 @@ fn build(ds: &[ScanData]) -> Result<FigureOutput> {
         ..Series::default()
     });
     series.extend(guide(&scalings[0], HEALED_EXPONENT, "guide n^-2"));
-    let below = if escapes.iter().any(|s| !s.points.is_empty()) {
-        vec![Panel {
-            y_label: format!("plateau escape time (mean ℓ/C_f < {ESCAPE_LEVEL})"),
-            log_y: true,
-            series: escapes,
-        }]
-    } else {
-        Vec::new()
-    };
+    let below = escape_panel(escapes);
     Ok(FigureOutput {
         figure: Figure {
             title: "Trained loss vs n in d = 5, 10, 25 (RBF, exact gradient flow, long runs)"
